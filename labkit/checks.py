@@ -1,0 +1,59 @@
+"""Visible checks for student notebooks.
+
+Each helper raises ``AssertionError`` with a message that names the expression, what it should be
+and what it was, e.g. ``sigmoid(0) should be 0.5, got 0.25``. :func:`passed` prints a success line.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["expect_close", "expect_equal", "expect_shape", "expect_true", "passed"]
+
+
+def _fmt(value) -> str:
+    arr = np.asarray(value)
+    if arr.dtype == object:
+        return repr(value)
+    if arr.ndim == 0:
+        return f"{arr.item():.6g}" if arr.dtype.kind in "fc" else repr(arr.item())
+    return np.array2string(arr, precision=6, threshold=12, edgeitems=3)
+
+
+def expect_shape(value, shape, what: str) -> None:
+    """``what`` must be an array of ``shape``."""
+    got = np.shape(value)
+    if tuple(got) != tuple(shape):
+        raise AssertionError(f"{what} should have shape {tuple(shape)}, got {tuple(got)}")
+
+
+def expect_close(value, expected, what: str, rtol: float = 1e-6, atol: float = 1e-8) -> None:
+    """``what`` must equal ``expected`` (same shape, values within ``atol + rtol*|expected|``)."""
+    if value is None:
+        raise AssertionError(f"{what} returned None: did you forget `return`?")
+    exp = np.asarray(expected, dtype=np.float64)
+    try:
+        got = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise AssertionError(f"{what} should be a number or an array, got {type(value).__name__}") from None
+    if got.shape != exp.shape:
+        raise AssertionError(f"{what} should have shape {exp.shape}, got {got.shape}")
+    if not np.allclose(got, exp, rtol=rtol, atol=atol, equal_nan=False):
+        raise AssertionError(f"{what} should be {_fmt(exp)}, got {_fmt(got)}")
+
+
+def expect_equal(value, expected, what: str) -> None:
+    """``what`` must equal ``expected`` exactly (ints, bools, strings, tuples, arrays)."""
+    ok = np.array_equal(np.asarray(value), np.asarray(expected)) if not isinstance(expected, str) else value == expected
+    if not ok:
+        raise AssertionError(f"{what} should be {_fmt(expected)}, got {_fmt(value)}")
+
+
+def expect_true(condition: bool, message: str) -> None:
+    """Fail with ``message`` (which should say what is wrong) unless ``condition`` holds."""
+    if not condition:
+        raise AssertionError(message)
+
+
+def passed(name: str) -> None:
+    """Print the success line of a visible check cell."""
+    print(f"✓ {name} passes the visible checks (the hidden tests try more cases).")
