@@ -1,0 +1,58 @@
+"""Check one lab end to end with plain nbgrader, for authors: ``dlcourse check-lab LAB``.
+
+In a scratch course root: generate the release from ``source/``, submit (a) the release with the
+source's solutions filled in and (b) the release unchanged, autograde both, and report every grade
+cell's score. The reference must score full marks and the blank release zero.
+"""
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from autograder.course import nbgrader, notebook_path, scratch_course
+from autograder.gradebook import cell_scores
+from autograder.submissions import build_submission, solution_code
+
+
+def check_lab(lab: str, root: Path | None = None, extra: dict[str, dict[str, str]] | None = None) -> dict:
+    """Autograde the reference and blank submissions of ``lab`` (plus ``extra`` students' fills).
+
+    Returns ``{student: {grade cell: (score, max)}}`` and the wall times under ``"_seconds"``.
+    """
+    root = scratch_course(Path(root) if root else Path(tempfile.mkdtemp(prefix=f"labcheck-{lab}-")))
+    nbgrader("generate_assignment", lab, "--force", root=root)
+    release = notebook_path(root, "release", lab)
+    reference = solution_code(lab)
+    students = {"reference": reference, "blank": {}}
+    for name, fills in (extra or {}).items():
+        students[name] = {**reference, **fills}
+    for student, fills in students.items():
+        build_submission(release, notebook_path(root, "submitted", lab, student), fills)
+    t0 = time.perf_counter()
+    nbgrader("autograde", lab, "--force", root=root)
+    seconds = time.perf_counter() - t0
+    out = {student: cell_scores(root, lab, student) for student in students}
+    out["_seconds"] = seconds
+    out["_root"] = str(root)
+    return out
+
+
+def main(lab: str) -> int:
+    result = check_lab(lab)
+    ok = True
+    for student in ("reference", "blank"):
+        scores = result[student]
+        if scores is None:
+            print(f"{student}: NOT GRADED")
+            ok = False
+            continue
+        total = sum(s for s, _ in scores.values())
+        maximum = sum(m for _, m in scores.values())
+        print(f"{student}: {total:g} / {maximum:g}")
+        for cell, (s, m) in scores.items():
+            bad = (student == "reference" and s != m) or (student == "blank" and s != 0)
+            ok &= not bad
+            print(f"  {'!!' if bad else '  '} {cell}: {s:g} / {m:g}")
+    print(f"autograde of {len(result) - 2} submissions took {result['_seconds']:.1f} s (course root {result['_root']})")
+    return 0 if ok else 1
