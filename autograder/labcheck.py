@@ -18,7 +18,8 @@ from autograder.submissions import build_submission, solution_code
 def check_lab(lab: str, root: Path | None = None, extra: dict[str, dict[str, str]] | None = None) -> dict:
     """Autograde the reference and blank submissions of ``lab`` (plus ``extra`` students' fills).
 
-    Returns ``{student: {grade cell: (score, max)}}`` and the wall times under ``"_seconds"``.
+    Returns ``{student: {grade cell: (score, max)}}``, the reference's autograde time under
+    ``"_seconds"`` and the scratch root under ``"_root"``.
     """
     root = scratch_course(Path(root) if root else Path(tempfile.mkdtemp(prefix=f"labcheck-{lab}-")))
     nbgrader("generate_assignment", lab, "--force", root=root)
@@ -29,11 +30,14 @@ def check_lab(lab: str, root: Path | None = None, extra: dict[str, dict[str, str
         students[name] = {**reference, **fills}
     for student, fills in students.items():
         build_submission(release, notebook_path(root, "submitted", lab, student), fills)
+    # The reference alone first, timed (nbgrader start-up included, so this over-estimates the
+    # notebook's own run time); then everyone else (nbgrader skips what is already autograded).
     t0 = time.perf_counter()
-    nbgrader("autograde", lab, "--force", root=root)
-    seconds = time.perf_counter() - t0
+    nbgrader("autograde", lab, "--student", "reference", root=root)
+    reference_seconds = time.perf_counter() - t0
+    nbgrader("autograde", lab, root=root)
     out = {student: cell_scores(root, lab, student) for student in students}
-    out["_seconds"] = seconds
+    out["_seconds"] = reference_seconds
     out["_root"] = str(root)
     return out
 
@@ -54,5 +58,6 @@ def main(lab: str) -> int:
             bad = (student == "reference" and s != m) or (student == "blank" and s != 0)
             ok &= not bad
             print(f"  {'!!' if bad else '  '} {cell}: {s:g} / {m:g}")
-    print(f"autograde of {len(result) - 2} submissions took {result['_seconds']:.1f} s (course root {result['_root']})")
+    print(f"autograding the reference submission took {result['_seconds']:.1f} s, nbgrader start-up included"
+          f" (course root {result['_root']})")
     return 0 if ok else 1

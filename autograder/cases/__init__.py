@@ -70,6 +70,8 @@ class Spec:
         return getattr(importlib.import_module(f"solutions.{self.lab}"), self.name)
 
     def reference_uses(self) -> dict:
+        if not self.uses:
+            return {}
         module = importlib.import_module(f"solutions.{self.lab}")
         return {name: getattr(module, name) for name in self.uses}
 

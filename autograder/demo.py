@@ -1,0 +1,145 @@
+"""``make demo``: release the labs, grade an example cohort with plain nbgrader, print the table.
+
+The cohort (built fresh in a scratch course root, ``build/demo`` by default) has one student per
+kind of submission a TA meets:
+
+=========  ==================================================================
+ada        every solution correct
+ben        the release handed in unchanged
+cam        the first half of each lab's solution cells done, the rest stubs
+dee        plausible bugs (the mutants in ``tests/mutants``) in a few functions
+eve        a solution cell that loops forever in lab 2 (interrupted by the per-cell timeout)
+fay        a corrupt notebook file for lab 3 (truncated JSON)
+=========  ==================================================================
+
+Grading is plain ``nbgrader autograde`` per lab and ``nbgrader export``; a submission that cannot be
+graded gets 0 and a reason, and never stops the run.
+"""
+from __future__ import annotations
+
+import csv
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+
+from autograder.course import REPO, labs, nbgrader, notebook_path, scratch_course
+from autograder.gradebook import cell_scores
+from autograder.release import regenerate_release
+from autograder.submissions import build_submission, solution_code
+
+STUDENTS = ["ada", "ben", "cam", "dee", "eve", "fay"]
+LOOPING = ("eve", "lab02_backprop")
+CORRUPT = ("fay", "lab03_optimizers")
+INFINITE_LOOP = "while True:  # the student's unfinished loop\n    pass\n"
+
+
+def _mutants():
+    sys.path.insert(0, str(REPO))
+    from tests import mutants  # the same bugs the test suite uses
+
+    return mutants
+
+
+def cohort_fills(lab: str) -> dict[str, dict[str, str]]:
+    """``{student: {solution cell id: code}}`` for every student but the corrupt one."""
+    reference = solution_code(lab)
+    names = list(reference)
+    fills = {
+        "ada": dict(reference),
+        "ben": {},
+        "cam": {n: reference[n] for n in names[: len(names) // 2]},
+        "dee": dict(reference),
+        "eve": dict(reference),
+        "fay": dict(reference),
+    }
+    mutants = _mutants()
+    if lab in mutants.available_labs():
+        for function, bug in mutants.notebook_sample(lab):
+            fills["dee"][function] = mutants.mutants(lab)[function][bug]
+    if lab == LOOPING[1]:
+        fills["eve"][names[0]] = INFINITE_LOOP + reference[names[0]]
+    return fills
+
+
+def build_cohort(root: Path, lab_ids: list[str]) -> None:
+    for lab in lab_ids:
+        release = notebook_path(root, "release", lab)
+        for student, fills in cohort_fills(lab).items():
+            dest = build_submission(release, notebook_path(root, "submitted", lab, student), fills)
+            (dest.parent / "timestamp.txt").write_text("2026-11-20 17:00:00.000000 UTC\n")
+            if (student, lab) == CORRUPT:
+                text = dest.read_text()
+                dest.write_text(text[: len(text) // 3])  # an upload cut short
+
+
+def reasons(root: Path, lab: str, student: str, scores: dict | None) -> list[str]:
+    """Why a submission lost marks wholesale: unreadable file, timed-out or failing cells."""
+    submitted = notebook_path(root, "submitted", lab, student)
+    try:
+        nbformat.read(submitted, as_version=4)
+    except Exception as exc:
+        return [f"notebook file is corrupt ({type(exc).__name__}: {str(exc).splitlines()[0][:60]}); not graded"]
+    if scores is None:
+        return ["nbgrader could not grade the submission (see its log)"]
+    out = []
+    graded = nbformat.read(notebook_path(root, "autograded", lab, student), as_version=4)
+    for i, cell in enumerate(graded.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error" and output.get("ename") == "CellTimeoutError":
+                cid = cell.metadata.get("nbgrader", {}).get("grade_id", f"cell {i}")
+                out.append(f"'{cid}' timed out and was interrupted")
+    lost = [c for c, (s, m) in scores.items() if s < m]
+    if lost and len(lost) < len(scores):
+        out.append(f"lost points on {', '.join(c.removeprefix('test_') for c in lost[:4])}"
+                   + (f" and {len(lost) - 4} more" if len(lost) > 4 else ""))
+    elif lost:
+        out.append("no test passed")
+    return out
+
+
+def run_demo(out: str = "build/demo") -> int:
+    root = (REPO / out).resolve() if not Path(out).is_absolute() else Path(out)
+    if root.exists():
+        shutil.rmtree(root)
+    scratch_course(root)
+    (root / "release").symlink_to(REPO / "release", target_is_directory=True)
+    lab_ids = labs()
+    print(f"1/4 regenerating release/ from source/ with nbgrader generate_assignment ({len(lab_ids)} labs)")
+    regenerate_release(lab_ids, root=root)
+    print(f"2/4 building the example cohort in {root / 'submitted'}")
+    build_cohort(root, lab_ids)
+    print("3/4 autograding with nbgrader (one kernel per submission, in turn)")
+    for k, lab in enumerate(lab_ids, 1):
+        t0 = time.perf_counter()
+        proc = nbgrader("autograde", lab, root=root, check=False)
+        status = "ok" if proc.returncode == 0 else "finished with failed submissions"
+        print(f"    [{k}/{len(lab_ids)}] {lab}: {len(STUDENTS)} submissions, {time.perf_counter() - t0:.0f} s, {status}")
+    print("4/4 exporting grades with nbgrader export")
+    nbgrader("export", f"--to={root / 'grades.csv'}", root=root)
+    print_table(root, lab_ids)
+    return 0
+
+
+def print_table(root: Path, lab_ids: list[str]) -> None:
+    rows = list(csv.DictReader(open(root / "grades.csv")))
+    exported = {(r["student_id"], r["assignment"]): (float(r["score"]), float(r["max_score"])) for r in rows}
+    short = [lab.split("_")[0] for lab in lab_ids]
+    print()
+    print(f"{'student':<9}" + "".join(f"{s:>13}" for s in short) + f"{'total':>13}")
+    notes = []
+    for student in STUDENTS:
+        line, total, maximum = f"{student:<9}", 0.0, 0.0
+        for lab in lab_ids:
+            score, max_score = exported.get((student, lab), (0.0, 0.0))
+            total, maximum = total + score, maximum + max_score
+            line += f"{score:>7.2f}/{max_score:<5g}"
+            for why in reasons(root, lab, student, cell_scores(root, lab, student)):
+                notes.append(f"  {student} {lab}: {why}")
+        print(line + f"{total:>7.2f}/{maximum:<5g}")
+    print()
+    print("Reasons:")
+    print("\n".join(notes) if notes else "  (none)")
+    print(f"\ngrades.csv (nbgrader export): {root / 'grades.csv'}")

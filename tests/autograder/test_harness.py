@@ -1,0 +1,107 @@
+"""The harness that hidden test cells call: partial credit, robustness, seeding, no stderr."""
+import contextlib
+import io
+
+import numpy as np
+import pytest
+
+from autograder import check
+from autograder.cases import Case, Spec, get_spec
+from autograder.harness import run_cases, score
+from autograder.seeding import case_rng, case_seed
+
+# A small spec registered under a lab that does not exist in solutions/: its reference is given by
+# overriding the property for the test.
+
+
+class _Spec(Spec):
+    ref = None
+
+    @property
+    def reference(self):
+        return self.ref
+
+
+def _square_cases(rng):
+    return [Case(f"random {i}", (rng.normal(size=4),)) for i in range(4)]
+
+
+SQUARE = _Spec("labtest.square", _square_cases)
+SQUARE.ref = lambda x: x * x
+TORCHY = _Spec("labtest.torchy", _square_cases, forbid=("torch",))
+TORCHY.ref = lambda x: x * x
+
+
+def test_partial_credit_is_points_times_fraction_passed():
+    def half_right(x):
+        return x * x if x[0] > 0 else x  # right on some cases only
+
+    results = run_cases(half_right, SQUARE)
+    passed = sum(r.passed for r in results)
+    assert 0 < passed < len(results)
+    assert score(results, 3) == round(3 * passed / len(results), 4)
+    assert isinstance(score(results, 3), float) and type(score(results, 3)) is float
+
+
+def test_stub_scores_zero_with_a_clear_message():
+    def stub(x):
+        raise NotImplementedError()
+
+    results = run_cases(stub, SQUARE)
+    assert score(results, 2) == 0.0
+    assert all("not implemented" in r.message for r in results)
+
+
+def test_exceptions_prints_and_warnings_stay_out_of_stderr():
+    def noisy(x):
+        import warnings
+        print("debug")
+        warnings.warn("careful")
+        np.exp(np.array([1000.0]))  # overflow RuntimeWarning
+        raise ValueError("boom")
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        results = run_cases(noisy, SQUARE)
+    assert err.getvalue() == ""
+    assert all(r.message == "raised ValueError: boom" for r in results)
+
+
+def test_forbidden_module_is_caught_statically_and_at_run_time():
+    torch = pytest.importorskip("torch")
+
+    def with_autograd(x):
+        t = torch.tensor(x, requires_grad=True)
+        return (t * t).detach().numpy()
+
+    assert all("torch" in r.message for r in run_cases(with_autograd, TORCHY))
+
+    hidden = {"mod": torch}
+
+    def sneaky(x):  # reaches torch through a dict, invisible to the static check
+        return hidden["mod"].from_numpy(x * x).numpy()
+
+    assert all(r.message and "torch" in r.message for r in run_cases(sneaky, TORCHY))
+    assert all(r.passed for r in run_cases(lambda x: x * x, TORCHY))
+
+
+def test_seeds_are_stable_distinct_and_salted(monkeypatch):
+    assert case_seed("lab01_neurons_losses.sigmoid") == case_seed("lab01_neurons_losses.sigmoid")
+    assert case_seed("lab01_neurons_losses.sigmoid") != case_seed("lab01_neurons_losses.tanh")
+    a = case_rng("x.y").normal(size=3)
+    monkeypatch.setenv("DLCOURSE_GRADING_SALT", "another term")
+    assert not np.allclose(a, case_rng("x.y").normal(size=3))
+
+
+def test_check_prints_a_summary_and_returns_a_float(capsys, monkeypatch):
+    monkeypatch.setattr("autograder.harness.get_spec", lambda name: {"labtest.square": SQUARE}[name])
+    earned = check(lambda x: x * x, "labtest.square", points=2)
+    out = capsys.readouterr()
+    assert earned == 2.0 and type(earned) is float
+    assert "square: 4/4 hidden cases passed, 2 of 2 points" in out.out
+    assert out.err == ""
+
+
+def test_unknown_function_is_a_clear_error():
+    with pytest.raises(KeyError, match="no hidden cases"):
+        get_spec("lab01_neurons_losses.no_such_function")

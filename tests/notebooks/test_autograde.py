@@ -1,0 +1,71 @@
+"""Whole notebooks through plain `nbgrader autograde`, once per lab (slow).
+
+Per lab, one scratch course holds the reference submission (the release with the source's solutions
+typed in), the blank release, and one student per sampled mutant. One autograde run grades them all.
+"""
+from functools import lru_cache
+
+import pytest
+
+from autograder.course import labs
+from autograder.labcheck import check_lab
+from tests import mutants as mutant_lib
+from tests.notebooks.lab_structure import dependencies
+
+LABS = labs()
+TIME_BUDGET_S = 60  # the issue's budget for a lab's reference run on 2 CPU cores
+
+
+def _mutant_students(lab):
+    if lab not in mutant_lib.available_labs():
+        return {}
+    table = mutant_lib.mutants(lab)
+    return {f"mutant{i}": (function, bug, {function: table[function][bug]})
+            for i, (function, bug) in enumerate(mutant_lib.notebook_sample(lab))}
+
+
+@lru_cache(maxsize=None)
+def graded(lab):
+    extra = {name: fills for name, (_, _, fills) in _mutant_students(lab).items()}
+    return check_lab(lab, extra=extra)
+
+
+def _params():
+    return [pytest.param(lab, marks=[pytest.mark.notebook, pytest.mark.xdist_group(lab)], id=lab) for lab in LABS]
+
+
+@pytest.mark.parametrize("lab", _params())
+def test_reference_submission_scores_full_marks(lab):
+    scores = graded(lab)["reference"]
+    assert scores, f"{lab}: the reference submission was not graded"
+    lost = {cell: s for cell, (s, m) in scores.items() if s != m}
+    assert not lost, f"{lab}: the reference loses points on {lost}"
+
+
+@pytest.mark.parametrize("lab", _params())
+def test_reference_runs_within_budget(lab):
+    seconds = graded(lab)["_seconds"]
+    assert seconds < TIME_BUDGET_S, f"{lab}: autograding the reference took {seconds:.0f} s (budget {TIME_BUDGET_S} s)"
+
+
+@pytest.mark.parametrize("lab", _params())
+def test_release_unchanged_scores_zero(lab):
+    scores = graded(lab)["blank"]
+    assert scores, f"{lab}: the unchanged release was not graded (did the run abort?)"
+    earned = {cell: s for cell, (s, _) in scores.items() if s != 0}
+    assert not earned, f"{lab}: the unchanged release earns points on {earned}"
+
+
+@pytest.mark.parametrize("lab", _params())
+def test_mutants_lose_points_only_on_cells_that_use_them(lab):
+    students = _mutant_students(lab)
+    assert students, f"{lab}: NOTEBOOK_SAMPLE lists no mutant"
+    deps = dependencies(lab)
+    result = graded(lab)
+    for student, (function, bug, _) in students.items():
+        scores = result[student]
+        own = f"test_{function}"
+        assert scores[own][0] < scores[own][1], f"{lab}: mutant {function}:{bug} keeps full marks on {own}"
+        for cell, (s, m) in scores.items():
+            if function not in deps[cell]:
+                assert s == m, f"{lab}: mutant {function}:{bug} costs points on {cell}, which does not use {function}"
