@@ -31,7 +31,7 @@ def nbgrader_meta(cell) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {})
 
 
-def test_cells(lab: str) -> list[TestCell]:
+def graded_test_cells(lab: str) -> list[TestCell]:
     cells = []
     for cell in read_source(lab).cells:
         meta = nbgrader_meta(cell)
@@ -69,4 +69,4 @@ def dependencies(lab: str) -> dict[str, set]:
             todo.extend(direct.get(n, ()))
         return seen
 
-    return {t.grade_id: closure({t.function, *t.uses}) for t in test_cells(lab)}
+    return {t.grade_id: closure({t.function, *t.uses}) for t in graded_test_cells(lab)}

@@ -3,7 +3,7 @@ import pytest
 
 from autograder.cases import specs_for_lab
 from autograder.course import labs
-from tests.notebooks.lab_structure import nbgrader_meta, read_source, solution_cells, test_cells
+from tests.notebooks.lab_structure import graded_test_cells, nbgrader_meta, read_source, solution_cells
 
 LABS = labs()
 
@@ -15,7 +15,7 @@ def test_the_four_foundation_labs_exist():
 
 @pytest.mark.parametrize("lab", LABS)
 def test_test_cells_call_the_harness_with_their_own_points(lab):
-    for t in test_cells(lab):
+    for t in graded_test_cells(lab):
         assert t.grade_id == f"test_{t.function}", f"{t.grade_id} checks {t.function}"
         assert t.qualname == f"{lab}.{t.function}", f"{t.grade_id} uses the cases of {t.qualname}"
         assert t.call_points == t.points, f"{t.grade_id}: check(..., points={t.call_points}) but the cell is worth {t.points}"
@@ -24,7 +24,7 @@ def test_test_cells_call_the_harness_with_their_own_points(lab):
 
 @pytest.mark.parametrize("lab", LABS)
 def test_every_graded_function_has_solution_test_and_cases(lab):
-    tested = {t.function for t in test_cells(lab)}
+    tested = {t.function for t in graded_test_cells(lab)}
     solutions = set(solution_cells(lab))
     specs = {s.name for s in specs_for_lab(lab)}
     assert tested == specs, f"test cells {sorted(tested ^ specs)} and hidden cases disagree"
