@@ -81,7 +81,7 @@ def reasons(root: Path, lab: str, student: str, scores: dict | None) -> list[str
     try:
         nbformat.read(submitted, as_version=4)
     except Exception as exc:
-        return [f"notebook file is corrupt ({type(exc).__name__}: {str(exc).splitlines()[0][:60]}); not graded"]
+        return [f"notebook file is corrupt ({type(exc).__name__}: {str(exc).split(':')[0]}); not graded"]
     if scores is None:
         return ["nbgrader could not grade the submission (see its log)"]
     out = []
