@@ -1,0 +1,31 @@
+"""The demo cohort holds the submissions the README promises (fast: no nbgrader run)."""
+import nbformat
+import pytest
+
+from autograder.course import RELEASE, labs, notebook_path, scratch_course
+from autograder.demo import CORRUPT, LOOPING, STUDENTS, build_cohort
+from autograder.submissions import grade_id, solution_code
+
+
+def test_cohort_has_every_kind_of_submission(tmp_path):
+    root = scratch_course(tmp_path)
+    (root / "release").symlink_to(RELEASE, target_is_directory=True)
+    build_cohort(root, labs())
+    for lab in labs():
+        reference = solution_code(lab)
+        for student in STUDENTS:
+            path = notebook_path(root, "submitted", lab, student)
+            assert path.is_file() and (path.parent / "timestamp.txt").is_file()
+            if (student, lab) == CORRUPT:
+                with pytest.raises(Exception):
+                    nbformat.read(path, as_version=4)
+                continue
+            cells = {grade_id(c): c.source for c in nbformat.read(path, as_version=4).cells if grade_id(c) in reference}
+            if student == "ada":
+                assert cells == reference
+            if student == "ben":
+                assert all("raise NotImplementedError()" in src for src in cells.values())
+            if student == "dee":
+                assert sum(src != reference[k] for k, src in cells.items()) >= 2, f"dee has no bug in {lab}"
+            if (student, lab) == LOOPING:
+                assert any(src.startswith("while True:") for src in cells.values())
