@@ -4,6 +4,7 @@ One place decides what "equal" means for graded outputs:
 
 * structure first: a tuple/list must have the reference's length, a dict its keys;
 * then, per array: shape, then dtype kind (float / integer / bool), then values;
+* torch tensors are compared as NumPy arrays (moved to the CPU), float64 against float64;
 * floats pass where ``|got - expected| <= atol + rtol * |expected|`` (NumPy's ``isclose`` rule),
   with NaN/inf only where the reference has them; integers and bools must be equal.
 
@@ -38,6 +39,13 @@ _KIND_NAMES = {"f": "floating-point", "i": "integer", "u": "integer", "b": "bool
 
 def _kind(dtype: np.dtype) -> str:
     return "i" if dtype.kind == "u" else dtype.kind
+
+
+def to_numpy(value: Any) -> Any:
+    """A torch tensor (any device, with or without grad) as a NumPy array; anything else unchanged."""
+    if type(value).__module__.startswith("torch") and hasattr(value, "detach"):
+        return value.detach().cpu().numpy()
+    return value
 
 
 def _as_array(value: Any) -> np.ndarray | None:
@@ -81,7 +89,8 @@ def compare(got: Any, expected: Any, tol: Tolerance = DEFAULT, path: str = "outp
 
 
 def compare_arrays(got: Any, expected: Any, tol: Tolerance = DEFAULT, path: str = "output") -> str | None:
-    """Shape, dtype kind, then values of one array-like output."""
+    """Shape, dtype kind, then values of one array-like output (NumPy arrays or torch tensors)."""
+    got, expected = to_numpy(got), to_numpy(expected)
     exp = np.asarray(expected)
     if got is None:
         return f"{path} is None (did the function forget to return?)"

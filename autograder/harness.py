@@ -18,6 +18,7 @@ from typing import Any, Callable
 from autograder.cases import Case, Spec, get_spec
 from autograder.guards import ModuleWatch, quiet, referenced_modules
 from autograder.seeding import case_rng
+from autograder.torch_grading import deterministic
 
 _MAX_MESSAGE = 300
 
@@ -52,29 +53,45 @@ def run_cases(fn: Callable, spec: Spec, uses: dict | None = None) -> list[CaseRe
     if static:
         why = f"uses {', '.join(sorted(static))}, which this lab does not allow (write it with NumPy)"
         return [CaseResult(c.name, why) for c in cases]
-    reference, reference_uses = spec.reference, spec.reference_uses()
     results = []
-    for case in cases:
-        with quiet():
-            expected = spec.execute(reference, case, reference_uses)
-        try:
-            with quiet(), ModuleWatch(spec.forbid) as watch:
-                got = spec.execute(fn, case, uses)
-        except NotImplementedError:
-            return [CaseResult(c.name, "not implemented yet (raises NotImplementedError)") for c in cases]
-        except Exception as exc:  # the student's error is a failed case, not a crashed cell
-            results.append(CaseResult(case.name, _short(f"raised {type(exc).__name__}: {exc}")))
-            continue
-        if watch.used:
-            message = f"called {', '.join(sorted(watch.used))}, which this lab does not allow (write it with NumPy)"
-        else:
+    with deterministic():
+        for case in cases:
             try:
-                with quiet():
-                    message = spec.verdict(got, expected, case)
-            except Exception as exc:  # an output so malformed that the judge itself fails
-                message = f"output could not be checked ({type(exc).__name__}: {exc})"
-        results.append(CaseResult(case.name, _short(message) if message else None))
+                results.extend(_run_case(fn, spec, case, uses))
+            except NotImplementedError:
+                return [CaseResult(c.name, "not implemented yet (raises NotImplementedError)") for c in cases]
     return results
+
+
+def _run_case(fn: Callable, spec: Spec, case: Case, uses: dict) -> list[CaseResult]:
+    """Results of one case: one, or one per named check when the judge returns several."""
+    expected = None
+    if spec.reference_needed:
+        with quiet():
+            expected = spec.execute(spec.reference, case, spec.reference_uses())
+    try:
+        with quiet(), ModuleWatch(spec.forbid) as watch:
+            got = spec.execute(fn, case, uses)
+    except NotImplementedError:
+        raise
+    except Exception as exc:  # the student's error is a failed case, not a crashed cell
+        return [CaseResult(case.name, _short(f"raised {type(exc).__name__}: {exc}"))] * _weight(spec, case)
+    if watch.used:
+        why = f"called {', '.join(sorted(watch.used))}, which this lab does not allow (write it with NumPy)"
+        return [CaseResult(case.name, why)] * _weight(spec, case)
+    try:
+        with quiet():
+            verdict = spec.verdict(got, expected, case)
+    except Exception as exc:  # an output so malformed that the judge itself fails
+        return [CaseResult(case.name, _short(f"output could not be checked ({type(exc).__name__}: {exc})"))] * _weight(spec, case)
+    if isinstance(verdict, list):
+        return [CaseResult(f"{case.name}: {name}", _short(msg) if msg else None) for name, msg in verdict]
+    return [CaseResult(case.name, _short(verdict) if verdict else None)]
+
+
+def _weight(spec: Spec, case: Case) -> int:
+    """How many results a failed run of ``case`` counts for: the number of checks its judge makes."""
+    return case.checks
 
 
 def score(results: list[CaseResult], points: float) -> float:

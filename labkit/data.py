@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["load_digits", "elephants_and_dogs", "two_spirals", "train_val_split", "standardize"]
+__all__ = ["load_digits", "digits_split", "elephants_and_dogs", "two_spirals", "train_val_split", "standardize"]
+
+#: The digits are split once for the whole course: 1000 training and 397 validation images for
+#: the notebooks; the first 400 of the fixed permutation are held out for grading trained models.
+DIGITS_HELD_OUT = 400
+DIGITS_TRAIN = 1000
 
 
 def load_digits(flatten: bool = True):
@@ -17,6 +22,25 @@ def load_digits(flatten: bool = True):
     bunch = _load()
     X = bunch.images.astype(np.float64) / 16.0
     return (X.reshape(len(X), -1) if flatten else X), bunch.target.astype(np.int64)
+
+
+def digits_permutation() -> np.ndarray:
+    """The course's fixed order of the 1797 digits (seed 2026): held-out | train | validation."""
+    return np.random.default_rng(2026).permutation(1797)
+
+
+def digits_split(part: str = "train", flatten: bool = True):
+    """The notebooks' digits: ``part`` is ``"train"`` (1000 images) or ``"val"`` (397).
+
+    Returns ``X`` (n, 64) or (n, 8, 8) in [0, 1] and ``y`` (n,). The remaining 400 images are held
+    out: the hidden tests score trained models on them, so no notebook ever trains or tunes on them.
+    """
+    X, y = load_digits(flatten=flatten)
+    order = digits_permutation()
+    parts = {"train": order[DIGITS_HELD_OUT:DIGITS_HELD_OUT + DIGITS_TRAIN], "val": order[DIGITS_HELD_OUT + DIGITS_TRAIN:]}
+    if part not in parts:
+        raise ValueError(f"part must be 'train' or 'val', got {part!r}")
+    return X[parts[part]], y[parts[part]]
 
 
 def elephants_and_dogs(n: int = 200, separable: bool = True, seed: int = 0):

@@ -51,3 +51,16 @@ def test_train_val_split_partitions():
     assert len(yva) == 5 and sorted(np.concatenate([ytr, yva]).tolist()) == list(range(25))
     with pytest.raises(ValueError):
         data.train_val_split(X, y, 1.5)
+
+
+def test_digits_splits_are_disjoint_and_leave_the_held_out_set_out():
+    from autograder.trained_models import digits_held_out
+
+    Xtr, ytr = data.digits_split("train")
+    Xva, yva = data.digits_split("val")
+    Xte, yte = digits_held_out()
+    assert (len(ytr), len(yva), len(yte)) == (1000, 397, 400)
+    rows = {row.tobytes() for row in Xtr} | {row.tobytes() for row in Xva}
+    assert sum(row.tobytes() in rows for row in Xte) <= 5  # digits has a few exact duplicate images
+    with pytest.raises(ValueError):
+        data.digits_split("test")

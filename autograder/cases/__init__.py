@@ -19,11 +19,16 @@ from autograder.compare import DEFAULT, Tolerance, compare
 
 @dataclass
 class Case:
-    """One hidden input: positional and keyword arguments, and a name shown in failure messages."""
+    """One hidden input: positional and keyword arguments, and a name shown in failure messages.
+
+    ``checks`` is how many graded checks the spec's judge makes of this case's output (1 unless the
+    judge returns a list); a run that raises fails all of them.
+    """
 
     name: str
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
+    checks: int = 1
 
     def call(self, fn: Callable) -> Any:
         """``fn(*args, **kwargs)`` on deep copies, so no run can alter another's inputs."""
@@ -31,7 +36,7 @@ class Case:
 
 
 Runner = Callable[[Callable, Case, dict], Any]
-Judge = Callable[[Any, Any, Case], Optional[str]]
+Judge = Callable[[Any, Any, Case], Any]
 
 
 @dataclass
@@ -47,6 +52,12 @@ class Spec:
                Random functions (dropout, initialisers) judge with statistical bounds instead.
     forbid:    module prefixes the student's code must not call (``("torch", "jax")`` in lab 2).
     uses:      other graded functions the runner needs, e.g. ``("mlp_forward",)`` for ``mlp_backward``.
+    reference_needed: ``False`` for checks against fixed thresholds (trained models), where running
+               the reference again would only cost time; the judge then gets ``expected=None``.
+
+    A judge returns ``None`` (pass), a message (fail), or a list of ``(check name, message | None)``
+    pairs: several graded checks of one run (a trained model: held-out score tiers, time budget),
+    each worth one case.
     """
 
     qualname: str
@@ -56,6 +67,7 @@ class Spec:
     judge: Optional[Judge] = None
     forbid: tuple = ()
     uses: tuple = ()
+    reference_needed: bool = True
 
     @property
     def lab(self) -> str:

@@ -54,3 +54,12 @@ def test_none_and_non_arrays_are_reported():
 def test_integers_must_match_exactly():
     assert compare(np.array([1, 2]), np.array([1, 2])) is None
     assert "1 of 2 values differ" in compare(np.array([1, 3]), np.array([1, 2]))
+
+
+def test_torch_tensors_are_compared_like_arrays():
+    torch = __import__("pytest").importorskip("torch")
+    x = torch.linspace(-1, 1, 6, dtype=torch.float64, requires_grad=True)
+    assert compare(x * 2, (x * 2).detach().numpy()) is None
+    assert compare((x * 2,), (x.detach() * 2,)) is None
+    assert "values off" in compare(x.detach() + 1e-3, x)
+    assert compare(x.detach().reshape(2, 3), x) == "output has shape (2, 3), expected (6,)"

@@ -105,3 +105,38 @@ def test_check_prints_a_summary_and_returns_a_float(capsys, monkeypatch):
 def test_unknown_function_is_a_clear_error():
     with pytest.raises(KeyError, match="no hidden cases"):
         get_spec("lab01_neurons_losses.no_such_function")
+
+
+def _model_cases(rng):
+    return [Case("fit on 50 points", (rng.normal(size=50),), checks=3)]
+
+
+def _model_judge(got, expected, case):
+    assert expected is None  # reference_needed=False: the reference is not run
+    from autograder.trained_models import threshold_checks
+
+    return threshold_checks(got["score"], got["seconds"], metric="accuracy", tiers=[0.5, 0.9], budget_s=1.0)
+
+
+MODEL = _Spec("labtest.model", _model_cases, judge=_model_judge, reference_needed=False)
+
+
+def test_a_judge_with_several_checks_gives_partial_credit_per_check():
+    results = run_cases(lambda x: {"score": 0.7, "seconds": 0.2}, MODEL)
+    assert [r.passed for r in results] == [True, False, True]
+    assert "held-out accuracy is 0.7" in results[1].message
+    assert score(results, 3) == 2.0
+
+
+def test_a_crashing_model_run_fails_every_check_of_its_case():
+    def broken(x):
+        raise RuntimeError("shape mismatch")
+
+    results = run_cases(broken, MODEL)
+    assert len(results) == 3 and not any(r.passed for r in results)
+
+
+def test_slow_training_loses_the_budget_check_only():
+    results = run_cases(lambda x: {"score": 0.95, "seconds": 5.0}, MODEL)
+    assert [r.passed for r in results] == [True, True, False]
+    assert "training took 5.0 s" in results[2].message

@@ -12,7 +12,8 @@ from typing import Callable
 
 import numpy as np
 
-LABS = ["lab01_neurons_losses", "lab02_backprop", "lab03_optimizers", "lab04_regularization_init"]
+LABS = ["lab01_neurons_losses", "lab02_backprop", "lab03_optimizers", "lab04_regularization_init",
+        "lab05_autoencoders", "lab06_cnn", "lab07_lstm", "lab08_vae"]
 
 
 def available_labs() -> list[str]:
@@ -37,9 +38,13 @@ def notebook_sample(lab: str) -> list[tuple[str, str]]:
 
 
 def namespace(lab: str) -> dict:
-    """What a lab's solution cells can see: numpy, math and the lab's reference functions."""
+    """What a lab's solution cells can see: numpy, math, torch (as torch, nn, F) and the lab's reference."""
     reference = importlib.import_module(f"solutions.{lab}")
     ns = {"np": np, "math": math}
+    if int(lab[3:5]) >= 5:  # the PyTorch labs
+        import torch
+
+        ns.update(torch=torch, nn=torch.nn, F=torch.nn.functional)
     ns.update({k: v for k, v in vars(reference).items() if not k.startswith("_")})
     return ns
 

@@ -1,0 +1,57 @@
+"""PyTorch while grading: which device, and the numerics settings that make grading repeatable.
+
+* :func:`grading_device` is CUDA when a GPU is visible (``DLCOURSE_DEVICE`` overrides), else the CPU.
+* :func:`deterministic` turns TF32 off (matmul and cuDNN) and deterministic algorithms on for the
+  duration of a block, then restores the previous settings. cuBLAS needs
+  ``CUBLAS_WORKSPACE_CONFIG`` before its first use, so importing this module sets it.
+* :func:`tensor` moves a NumPy case input to the grading device (float64 by default).
+
+Importing this module does not import torch; each function does, when called.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from typing import Iterator
+
+os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+
+
+def grading_device():
+    import torch
+
+    name = os.environ.get("DLCOURSE_DEVICE")
+    if name:
+        return torch.device(name)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def tensor(array, dtype=None, device=None):
+    """``array`` (NumPy) as a torch tensor on ``device`` (default: the grading device), float64 by default."""
+    import torch
+
+    dtype = torch.float64 if dtype is None else dtype
+    return torch.as_tensor(array, dtype=dtype, device=device or grading_device())
+
+
+@contextlib.contextmanager
+def deterministic() -> Iterator[None]:
+    """TF32 off, deterministic algorithms on (warn-only); a no-op when torch was never imported."""
+    if "torch" not in sys.modules:
+        yield
+        return
+    import torch
+
+    saved = (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32,
+             torch.backends.cudnn.benchmark, torch.are_deterministic_algorithms_enabled(),
+             torch.is_deterministic_algorithms_warn_only_enabled())
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cudnn.benchmark = False
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    try:
+        yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32, torch.backends.cudnn.benchmark = saved[:3]
+        torch.use_deterministic_algorithms(saved[3], warn_only=saved[4])

@@ -1,0 +1,45 @@
+"""Grading a trained model: train under a time budget, score on held-out data, compare with tiers.
+
+A trained-model spec (``reference_needed=False``) runs the student's training function on the
+notebook's training data with a fixed seed, times it, scores the model on data no notebook sees
+(:func:`digits_held_out`), and its judge returns :func:`threshold_checks`: one graded check per
+score tier plus one for the time budget. Tiers are set from the reference's own results over several
+seeds; the spec's module states them with the runs they came from.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+import numpy as np
+
+from labkit.data import DIGITS_HELD_OUT, digits_permutation, load_digits
+
+
+def digits_held_out(flatten: bool = True):
+    """The 400 digits that the notebooks never see: ``X`` (400, 64) or (400, 8, 8), ``y`` (400,)."""
+    X, y = load_digits(flatten=flatten)
+    idx = digits_permutation()[:DIGITS_HELD_OUT]
+    return X[idx], y[idx]
+
+
+def timed(fn: Callable, *args: Any, **kwargs: Any) -> tuple[Any, float]:
+    """``(fn(*args, **kwargs), wall seconds)``."""
+    t0 = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - t0
+
+
+def threshold_checks(score: float, seconds: float, *, metric: str, tiers: list[float], budget_s: float,
+                     higher_is_better: bool = True) -> list[tuple[str, str | None]]:
+    """One ``(check name, message | None)`` per tier of ``score`` and one for the time budget."""
+    checks = []
+    score = float(score)
+    for bound in tiers:
+        ok = np.isfinite(score) and (score >= bound if higher_is_better else score <= bound)
+        sign = "≥" if higher_is_better else "≤"
+        name = f"held-out {metric} {sign} {bound:.4g}"
+        checks.append((name, None if ok else f"held-out {metric} is {score:.4g}"))
+    checks.append((f"trained within {budget_s:g} s",
+                   None if seconds <= budget_s else f"training took {seconds:.1f} s"))
+    return checks
