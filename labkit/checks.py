@@ -1,13 +1,20 @@
 """Visible checks for student notebooks.
 
 Each helper raises ``AssertionError`` with a message that names the expression, what it should be
-and what it was, e.g. ``sigmoid(0) should be 0.5, got 0.25``. :func:`passed` prints a success line.
+and what it was, e.g. ``sigmoid(0) should be 0.5, got 0.25``. :func:`passed` prints a success line
+and records that the function's visible checks passed; :func:`require_passed`, in the graded test
+cell, turns a failed visible check into a failed ``nbgrader validate`` (the hidden tests themselves
+are not in the student's notebook, so without it a notebook full of stubs would validate).
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
-__all__ = ["expect_close", "expect_equal", "expect_shape", "expect_true", "passed"]
+__all__ = ["expect_close", "expect_equal", "expect_shape", "expect_true", "passed", "require_passed"]
+
+_PASSED: set = set()
 
 
 def _fmt(value) -> str:
@@ -55,5 +62,19 @@ def expect_true(condition: bool, message: str) -> None:
 
 
 def passed(name: str) -> None:
-    """Print the success line of a visible check cell."""
+    """Print the success line of a visible check cell and record that ``name`` passed."""
+    _PASSED.add(name)
     print(f"✓ {name} passes the visible checks (the hidden tests try more cases).")
+
+
+def require_passed(name: str) -> None:
+    """Fail unless the visible checks of ``name`` passed in this kernel.
+
+    Does nothing while nbgrader autogrades (``NBGRADER_EXECUTION=autograde``): there the hidden
+    cases decide, with partial credit, and a failed visible check must not zero the cell.
+    """
+    if os.environ.get("NBGRADER_EXECUTION") == "autograde":
+        return
+    if name not in _PASSED:
+        raise AssertionError(f"the visible checks of {name} have not passed yet: "
+                             f"run the check cell under {name} and fix what it reports")

@@ -64,3 +64,21 @@ def test_digits_splits_are_disjoint_and_leave_the_held_out_set_out():
     assert sum(row.tobytes() in rows for row in Xte) <= 5  # digits has a few exact duplicate images
     with pytest.raises(ValueError):
         data.digits_split("test")
+
+
+def test_require_passed_fails_validation_until_the_visible_checks_pass(monkeypatch):
+    monkeypatch.setattr(checks, "_PASSED", set())
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    with pytest.raises(AssertionError, match="visible checks of sigmoid have not passed"):
+        checks.require_passed("sigmoid")
+    monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
+    with pytest.raises(AssertionError):
+        checks.require_passed("sigmoid")
+    checks.passed("sigmoid")
+    checks.require_passed("sigmoid")
+
+
+def test_require_passed_never_fails_while_autograding(monkeypatch):
+    monkeypatch.setattr(checks, "_PASSED", set())
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    checks.require_passed("tanh")  # partial credit comes from the hidden cases, not from this line

@@ -54,6 +54,8 @@ def visible_check(name: str, code: str) -> nbformat.NotebookNode:
 def hidden_test(name: str, lab_id: str, points: float, uses: tuple = ()) -> nbformat.NotebookNode:
     extra = "".join(f", {u}={u}" for u in uses)
     code = (f"# Hidden tests of `{name}` ({points:g} point{'' if points == 1 else 's'}) run when your notebook is graded.\n"
+            "from labkit.checks import require_passed\n"
+            f'require_passed("{name}")  # `nbgrader validate` fails until the visible checks above pass\n'
             "### BEGIN HIDDEN TESTS\n"
             "from autograder import check\n"
             f'check({name}, "{lab_id}.{name}", points={points!r}{extra})\n'

@@ -20,6 +20,8 @@ def test_test_cells_call_the_harness_with_their_own_points(lab):
         assert t.qualname == f"{lab}.{t.function}", f"{t.grade_id} uses the cases of {t.qualname}"
         assert t.call_points == t.points, f"{t.grade_id}: check(..., points={t.call_points}) but the cell is worth {t.points}"
         assert "### BEGIN HIDDEN TESTS" in t.source and "### END HIDDEN TESTS" in t.source
+        visible = t.source.split("### BEGIN HIDDEN TESTS")[0]
+        assert f'require_passed("{t.function}")' in visible, f"{t.grade_id}: validation would not see failed visible checks"
 
 
 @pytest.mark.parametrize("lab", LABS)
@@ -29,6 +31,17 @@ def test_every_graded_function_has_solution_test_and_cases(lab):
     specs = {s.name for s in specs_for_lab(lab)}
     assert tested == specs, f"test cells {sorted(tested ^ specs)} and hidden cases disagree"
     assert tested <= solutions, f"test cells without a solution cell: {sorted(tested - solutions)}"
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_every_check_cell_records_its_function(lab):
+    import re
+
+    for cell in read_source(lab).cells:
+        cid = nbgrader_meta(cell).get("grade_id", "")
+        if cid.startswith("check_"):
+            assert re.findall(r'passed\("([^"]+)"\)', cell.source) == [cid[len("check_"):]], \
+                f"{lab}: {cid} must end with passed(\"{cid[len('check_'):]}\")"
 
 
 @pytest.mark.parametrize("lab", LABS)
