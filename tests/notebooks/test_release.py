@@ -5,7 +5,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.course import RELEASE, labs, scratch_course
+from autograder.course import RELEASE, SOURCE, labs, scratch_course
 from autograder.release import regenerate_release
 from autograder.submissions import solution_code
 
@@ -17,7 +17,7 @@ FORBIDDEN = ["### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS",
 @pytest.mark.xdist_group("release-sync")
 def test_release_is_byte_for_byte_what_nbgrader_generates(tmp_path):
     root = scratch_course(tmp_path / "course")
-    regenerate_release(LABS, root=root, quiet=True)
+    regenerate_release(LABS, root=root, quiet=True, refresh_viva=False)
     fresh = root / "release"
     for lab in LABS:
         cmp = filecmp.dircmp(fresh / lab, RELEASE / lab)
@@ -44,3 +44,18 @@ def test_release_holds_no_solution_or_hidden_test(lab):
         assert not leaked, f"release/{lab}: solution lines of {name} appear in the release: {leaked[:2]}"
     for path in Path(RELEASE / lab).rglob("*"):
         assert path.suffix not in {".py"} or "solution" not in path.name
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_viva_prep_page_in_source_matches_the_bank(lab, tmp_path):
+    from autograder.viva.bank import load_bank
+    from autograder.viva.self_review import build_self_review
+
+    bank = load_bank()
+    if not any(q.lab == lab for q in bank):
+        pytest.skip(f"no viva questions for {lab} yet")
+    fresh = build_self_review(lab, tmp_path, bank=bank)
+    committed = SOURCE / lab / fresh.name
+    assert committed.is_file(), f"{committed} is missing: run `make release`"
+    assert committed.read_text() == fresh.read_text(), f"{committed} is stale: run `make release`"
+    assert (RELEASE / lab / fresh.name).is_file(), f"release/{lab} lacks {fresh.name}: run `make release`"
