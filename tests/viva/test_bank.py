@@ -3,6 +3,8 @@ import copy
 import json
 from collections import Counter
 
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -17,7 +19,8 @@ from autograder.viva.bank import (
     questions_for,
 )
 
-LABS = ["lab01_neurons_losses", "lab02_backprop", "lab03_optimizers", "lab04_regularization_init"]
+# Every lab with a question file (the bank test below checks each names a lab that exists).
+LABS = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "autograder" / "viva" / "questions").glob("*.yaml"))
 
 
 @pytest.fixture(scope="module")
