@@ -24,7 +24,9 @@ release: $(STAMP)
 
 ## The whole test suite (what CI runs).
 test: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 --dist loadgroup -q
+	# One BLAS/torch thread per process: two xdist workers already use both cores, and
+	# oversubscribed torch threads made small trainings 10-100x slower on 2 cores.
+	OMP_NUM_THREADS=1 MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 clean:
 	rm -rf build .pytest_cache
