@@ -48,11 +48,12 @@ def test_page_contains_every_question_of_the_lab_with_kind_and_difficulty(bank, 
 @pytest.mark.parametrize("lab", LABS)
 def test_page_leaks_no_model_answer_and_no_listen_for_point(bank, pages, lab):
     text = pages[lab].read_text(encoding="utf-8").lower()
-    for q in bank:
+    own = [q for q in bank if q.lab == lab]  # another lab's listen-for point may be this lab's question text
+    for q in own:
         assert q.model_answer.lower() not in text, q.id
         leaked = [p for p in q.listen_for if p.lower() in text]
         assert not leaked, f"{q.id}: {leaked}"
-    # not even the first sentence of a model answer
+    # not even the first sentence of a model answer, of any lab
     for q in bank:
         assert q.model_answer.split(". ")[0].lower() not in text, q.id
 
