@@ -51,7 +51,7 @@ def run_cases(fn: Callable, spec: Spec, uses: dict | None = None) -> list[CaseRe
         return [CaseResult(c.name, f"{spec.name} is not a function (got {type(fn).__name__})") for c in cases]
     static = referenced_modules(fn, spec.forbid) if spec.forbid else set()
     if static:
-        why = f"uses {', '.join(sorted(static))}, which this lab does not allow (write it with NumPy)"
+        why = f"uses {', '.join(sorted(static))}, which this lab does not allow"
         return [CaseResult(c.name, why) for c in cases]
     results = []
     with deterministic():
@@ -77,7 +77,7 @@ def _run_case(fn: Callable, spec: Spec, case: Case, uses: dict) -> list[CaseResu
     except Exception as exc:  # the student's error is a failed case, not a crashed cell
         return [CaseResult(case.name, _short(f"raised {type(exc).__name__}: {exc}"))] * _weight(spec, case)
     if watch.used:
-        why = f"called {', '.join(sorted(watch.used))}, which this lab does not allow (write it with NumPy)"
+        why = f"called {', '.join(sorted(watch.used))}, which this lab does not allow"
         return [CaseResult(case.name, why)] * _weight(spec, case)
     try:
         with quiet():
