@@ -8,8 +8,11 @@ seeds; the spec's module states them with the runs they came from.
 """
 from __future__ import annotations
 
+import contextlib
+import random
+import sys
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -24,10 +27,42 @@ def digits_held_out(flatten: bool = True):
 
 
 def timed(fn: Callable, *args: Any, **kwargs: Any) -> tuple[Any, float]:
-    """``(fn(*args, **kwargs), wall seconds)``."""
+    """``(fn(*args, **kwargs), wall seconds)``; waits for queued CUDA work before stopping the clock."""
     t0 = time.perf_counter()
     out = fn(*args, **kwargs)
+    if "torch" in sys.modules:
+        import torch
+
+        if torch.cuda.is_available() and torch.cuda.is_initialized():
+            torch.cuda.synchronize()
     return out, time.perf_counter() - t0
+
+
+@contextlib.contextmanager
+def training_conditions(device=None) -> Iterator[None]:
+    """How a graded model trains: on one CPU thread, leaving the notebook's random states as they were.
+
+    One intra-op thread because the course's models are small (more threads gain nothing) and, on a
+    busy 2-core machine, oversubscribed threads made the same training 10-100x slower, which would
+    make the time budget a lottery. Python's, NumPy's and torch's generators (CPU and ``device``)
+    are restored afterwards, so grading does not change what later notebook cells draw.
+    """
+    import torch
+
+    threads = torch.get_num_threads()
+    py_state, np_state = random.getstate(), np.random.get_state()
+    devices = []
+    if device is not None and torch.device(device).type == "cuda":
+        index = torch.device(device).index
+        devices = [torch.cuda.current_device() if index is None else index]
+    try:
+        torch.set_num_threads(1)
+        with torch.random.fork_rng(devices=devices):
+            yield
+    finally:
+        torch.set_num_threads(threads)
+        random.setstate(py_state)
+        np.random.set_state(np_state)
 
 
 def threshold_checks(score: float, seconds: float, *, metric: str, tiers: list[float], budget_s: float,

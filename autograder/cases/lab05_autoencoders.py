@@ -19,7 +19,7 @@ import numpy as np
 
 from autograder.cases import Case, Spec, register
 from autograder.torch_grading import grading_device, tensor
-from autograder.trained_models import digits_held_out, threshold_checks, timed
+from autograder.trained_models import digits_held_out, threshold_checks, timed, training_conditions
 
 LAB = "lab05_autoencoders"
 
@@ -259,19 +259,9 @@ def _run_train(fn, case, uses):
     device = grading_device()
     X_train = tensor(digits_split("train")[0], dtype=torch.float32, device=device)
 
-    def train():
-        model = fn(X_train, LATENT_DIM, device, SEED)
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-        return model
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        model, seconds = timed(train)
+    with training_conditions(device):
+        model, seconds = timed(fn, X_train, LATENT_DIM, device, SEED)
         return {"seconds": seconds, **_held_out_error(model, device)}
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _held_out_error(model, device):

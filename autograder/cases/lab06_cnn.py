@@ -14,7 +14,6 @@ notebook sees; the notebook's random states and thread count are restored afterw
 from __future__ import annotations
 
 import contextlib
-import random
 
 import numpy as np
 
@@ -226,35 +225,16 @@ def _warm_up(device):
     _WARMED_UP.add(str(device))
 
 
-@contextlib.contextmanager
-def _one_thread_and_own_rngs(device):
-    """Train on one CPU thread (an 8×8 CNN gains nothing from more, and a busy machine makes several
-    threads many times slower), and leave the notebook's random states as they were."""
-    import torch
-
-    threads = torch.get_num_threads()
-    py_state, np_state = random.getstate(), np.random.get_state()
-    devices = [torch.cuda.current_device() if device.index is None else device.index] if device.type == "cuda" else []
-    try:
-        torch.set_num_threads(1)
-        with torch.random.fork_rng(devices=devices):
-            yield
-    finally:
-        torch.set_num_threads(threads)
-        random.setstate(py_state)
-        np.random.set_state(np_state)
-
-
 def run_training(fn, seed=GRADING_SEED, device=None):
     """Train with ``fn`` on the notebook's training digits; held-out accuracy and training seconds."""
     import torch
 
-    from autograder.trained_models import timed
+    from autograder.trained_models import timed, training_conditions
 
     device = grading_device() if device is None else torch.device(device)
     X, y = digits_images("train")
     X, y = tensor(X, dtype=torch.float32, device=device), tensor(y, dtype=torch.int64, device=device)
-    with _one_thread_and_own_rngs(device):
+    with training_conditions(device):
         _warm_up(device)
         model, seconds = timed(fn, X, y, device, seed)
     return {"score": held_out_accuracy(model, device), "seconds": seconds}

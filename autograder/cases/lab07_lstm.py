@@ -12,14 +12,13 @@ The trained forecaster is checked against fixed thresholds (see the comment abov
 """
 from __future__ import annotations
 
-import contextlib
 
 import numpy as np
 
 from autograder.cases import Case, Spec, register
 from autograder.compare import to_numpy
 from autograder.torch_grading import grading_device, tensor
-from autograder.trained_models import threshold_checks, timed
+from autograder.trained_models import threshold_checks, timed, training_conditions
 
 LAB = "lab07_lstm"
 
@@ -147,20 +146,6 @@ def scaled_series():
     return (values - mean) / std, mean, std
 
 
-@contextlib.contextmanager
-def _one_cpu_thread():
-    """One intra-op thread while a model trains on the CPU: repeatable timings and results whatever the
-    machine's load (small recurrent networks gain nothing from more threads); restored afterwards."""
-    import torch
-
-    saved = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(saved)
-
-
 def held_out_rmse(train_forecaster, seed: int = SEED, device=None) -> tuple[float, float]:
     """Train with ``train_forecaster`` on the training part and score the held-out tail.
 
@@ -176,7 +161,7 @@ def held_out_rmse(train_forecaster, seed: int = SEED, device=None) -> tuple[floa
     start = len(scaled) - N_TEST
     contexts = np.stack([scaled[t - WINDOW:t] for t in range(start, len(scaled))])
     targets = scaled[start:]
-    with _one_cpu_thread():
+    with training_conditions(device):
         predict, seconds = timed(train_forecaster, series_train, WINDOW, device, seed)
         if not callable(predict):
             raise TypeError(f"train_forecaster should return a function predict(context), got {type(predict).__name__}")

@@ -140,3 +140,21 @@ def test_slow_training_loses_the_budget_check_only():
     results = run_cases(lambda x: {"score": 0.95, "seconds": 5.0}, MODEL)
     assert [r.passed for r in results] == [True, True, False]
     assert "training took 5.0 s" in results[2].message
+
+
+def test_training_conditions_use_one_thread_and_restore_random_states():
+    torch = pytest.importorskip("torch")
+    from autograder.trained_models import training_conditions
+
+    threads = torch.get_num_threads()
+    torch.manual_seed(7)
+    np.random.seed(7)
+    expected_torch, expected_np = torch.rand(3), np.random.rand(3)
+    torch.manual_seed(7)
+    np.random.seed(7)
+    with training_conditions("cpu"):
+        assert torch.get_num_threads() == 1
+        torch.rand(100)
+        np.random.rand(100)  # the student's training draws from the global generators
+    assert torch.get_num_threads() == threads
+    assert torch.equal(torch.rand(3), expected_torch) and np.array_equal(np.random.rand(3), expected_np)
