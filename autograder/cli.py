@@ -14,6 +14,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("lab")
     p = sub.add_parser("demo", help="release, grade the bundled example cohort with nbgrader, print the table")
     p.add_argument("--out", default="build/demo", help="scratch course root (default: build/demo)")
+    p.add_argument("--labs", nargs="+", metavar="LAB", help="labs to grade (default: labs 1-4)")
     args = parser.parse_args(argv)
 
     if args.command == "release":
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         from autograder.demo import run_demo
 
-        return run_demo(args.out)
+        return run_demo(args.out, args.labs)
     return 2
 
 

@@ -2,16 +2,16 @@
 import nbformat
 import pytest
 
-from autograder.course import RELEASE, labs, notebook_path, scratch_course
-from autograder.demo import CORRUPT, LOOPING, STUDENTS, build_cohort
+from autograder.course import RELEASE, notebook_path, scratch_course
+from autograder.demo import CORRUPT, DEFAULT_LABS, LOOPING, STUDENTS, build_cohort
 from autograder.submissions import grade_id, solution_code
 
 
 def test_cohort_has_every_kind_of_submission(tmp_path):
     root = scratch_course(tmp_path)
     (root / "release").symlink_to(RELEASE, target_is_directory=True)
-    build_cohort(root, labs())
-    for lab in labs():
+    build_cohort(root, DEFAULT_LABS)
+    for lab in DEFAULT_LABS:
         reference = solution_code(lab)
         for student in STUDENTS:
             path = notebook_path(root, "submitted", lab, student)
