@@ -118,12 +118,14 @@ class Autoencoder(nn.Module):
 EPOCHS, BATCH, LR, HIDDEN = 60, 64, 1e-2, 128
 
 
-def train_autoencoder(X_train, latent_dim, device, seed):
-    """Train an Autoencoder (hidden 128) on X_train with the "mse" reconstruction loss.
+def train_autoencoder(X_train, latent_dim, device, seed, kind="mse", noise_std=0.0):
+    """Train an Autoencoder (hidden 128) on X_train with the ``kind`` reconstruction loss.
 
     X_train: float32 tensor (N, D) in [0, 1] (moved to ``device`` if it is elsewhere);
     latent_dim: size K of the code; device: a torch.device or its name; seed: seeds the initial
     weights and the order of the minibatches.
+    kind: "mse" (graded) or "bce"; noise_std > 0 makes it a denoising autoencoder: each step's inputs
+    are add_noise(xb, noise_std, g) with a generator g on ``device`` seeded with ``seed``, the targets xb.
     Minibatch Adam (η = 0.01), batches of 64 in a new random order every epoch, 60 epochs.
     Returns the trained model on ``device``, in eval mode: ``encode``, ``decode``, ``forward``.
     """
@@ -133,12 +135,14 @@ def train_autoencoder(X_train, latent_dim, device, seed):
     model = Autoencoder(X.shape[1], HIDDEN, latent_dim).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=LR)
     order = torch.Generator().manual_seed(seed)  # CPU generator: the same batches on every device
+    noise = torch.Generator(device=device).manual_seed(seed)
     model.train()
     for _ in range(EPOCHS):
         perm = torch.randperm(len(X), generator=order).to(device)
         for start in range(0, len(X), BATCH):
             xb = X[perm[start:start + BATCH]]
-            loss = reconstruction_loss(model(xb), xb, "mse")
+            inputs = add_noise(xb, noise_std, noise) if noise_std > 0 else xb
+            loss = reconstruction_loss(model(inputs), xb, kind)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
