@@ -50,3 +50,10 @@ def test_mutant_loses_points(lab, function, bug):
     for r in results:
         if r.message:
             assert len(r.message) <= 300
+
+
+def test_every_lab_has_a_mutants_module():
+    from autograder.course import labs
+
+    missing = sorted(set(labs()) - set(LABS))
+    assert not missing, f"labs without tests/mutants/<lab>.py: {missing}"
