@@ -1,0 +1,102 @@
+"""Oracles of lab 9: the GAN losses against PyTorch's BCE-with-logits and plain formulas in float64,
+the gradient penalty against autograd written out independently, and the trained GAN's tiers."""
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from solutions import gan_losses as G
+
+
+def T(v):
+    return torch.tensor(v, dtype=torch.float64)
+
+
+def _scores(seed, n, scale=3.0, column=False):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, generator=g, dtype=torch.float64) * scale
+    return x.reshape(-1, 1) if column else x
+
+
+@pytest.mark.parametrize("column", [False, True])
+def test_bce_losses_match_torch(column):
+    real, fake = _scores(0, 9, column=column), _scores(1, 5, column=column)
+    bce = F.binary_cross_entropy_with_logits
+    d = bce(real, torch.ones_like(real)) + bce(fake, torch.zeros_like(fake))
+    torch.testing.assert_close(G.discriminator_loss(real, fake), d, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(G.generator_loss_minimax(fake), -bce(fake, torch.zeros_like(fake)), rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(G.generator_loss_nonsaturating(fake), bce(fake, torch.ones_like(fake)), rtol=1e-12, atol=1e-12)
+    # the minimax loss is mean log(1 − σ(l)) where that is finite
+    torch.testing.assert_close(G.generator_loss_minimax(fake), torch.log(1 - torch.sigmoid(fake)).mean())
+
+
+def test_extreme_logits_are_finite_and_exact():
+    l = T([-800.0, 800.0, 0.0])
+    assert torch.isfinite(G.discriminator_loss(l, l))
+    torch.testing.assert_close(G.generator_loss_minimax(l), T(-(800.0 + np.log(2)) / 3))
+    torch.testing.assert_close(G.generator_loss_nonsaturating(l), T((800.0 + np.log(2)) / 3))
+
+
+def test_nonsaturating_gradient_does_not_vanish():
+    # where D rejects the fakes (l ≪ 0), d/dl of the minimax loss is −σ(l) ≈ 0, the non-saturating one −(1 − σ(l)) ≈ −1
+    l = T([-10.0]).requires_grad_(True)
+    (g_mm,) = torch.autograd.grad(G.generator_loss_minimax(l), l)
+    (g_ns,) = torch.autograd.grad(G.generator_loss_nonsaturating(l), l)
+    assert abs(g_mm.item()) < 1e-4 and abs(g_ns.item() + 1) < 1e-4
+
+
+def test_lsgan_hinge_wasserstein_by_hand():
+    real, fake = T([2.0, 0.5, -1.0]), T([0.0, -2.0])
+    torch.testing.assert_close(G.lsgan_discriminator_loss(real, fake), T(0.5 * (1 + 0.25 + 4) / 3 + 0.5 * 4 / 2))
+    torch.testing.assert_close(G.lsgan_generator_loss(fake), T(0.5 * (1 + 9) / 2))
+    torch.testing.assert_close(G.hinge_discriminator_loss(real, fake), T((0 + 0.5 + 2) / 3 + (1 + 0) / 2))
+    torch.testing.assert_close(G.hinge_generator_loss(fake), T(1.0))
+    torch.testing.assert_close(G.wasserstein_critic_loss(real, fake), T(-1.0 - 0.5))
+    # against torch's own losses
+    r, f = _scores(2, 7), _scores(3, 4)
+    torch.testing.assert_close(G.lsgan_discriminator_loss(r, f),
+                               0.5 * F.mse_loss(r, torch.ones_like(r)) + 0.5 * F.mse_loss(f, torch.zeros_like(f)))
+    # hinge_embedding_loss with target −1 is mean max(0, margin − input): relu(1 − r) with input r, margin 1
+    torch.testing.assert_close(G.hinge_discriminator_loss(r, f),
+                               F.hinge_embedding_loss(r, -torch.ones_like(r), margin=1.0)
+                               + F.hinge_embedding_loss(-f, -torch.ones_like(f), margin=1.0))
+
+
+def _penalty_by_hand(critic, real, fake, seed, lam):
+    g = torch.Generator().manual_seed(seed)
+    alpha = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), generator=g, dtype=real.dtype)
+    total = 0.0
+    for i in range(real.shape[0]):   # one sample at a time: ∇ of f at x̂_i alone
+        xi = (alpha[i] * real[i] + (1 - alpha[i]) * fake[i]).unsqueeze(0).detach().requires_grad_(True)
+        (gi,) = torch.autograd.grad(critic(xi).sum(), xi)
+        total = total + (gi.flatten().norm() - 1) ** 2
+    return lam * total / real.shape[0]
+
+
+@pytest.mark.parametrize("shape,lam", [((6, 5), 10.0), ((4, 2, 3, 3), 2.5)])
+def test_gradient_penalty_matches_autograd(shape, lam):
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(int(np.prod(shape[1:])), 8), torch.nn.Tanh(),
+                              torch.nn.Linear(8, 1)).double()
+    real, fake = torch.randn(shape, dtype=torch.float64), torch.randn(shape, dtype=torch.float64) + 1
+    got = G.gradient_penalty(net, real, fake, torch.Generator().manual_seed(7), lam=lam)
+    torch.testing.assert_close(got, _penalty_by_hand(net, real, fake, 7, lam))
+    # differentiable w.r.t. the critic's parameters (create_graph=True)
+    grads = [g for g in torch.autograd.grad(got, list(net.parameters()), allow_unused=True) if g is not None]
+    assert all(torch.isfinite(g).all() for g in grads) and any(g.abs().sum() > 0 for g in grads)
+
+
+def test_gradient_penalty_of_a_linear_critic():
+    w = T([3.0, 4.0])   # ‖∇f‖ = 5 everywhere: penalty λ (5 − 1)²
+    got = G.gradient_penalty(lambda x: x @ w, torch.randn(5, 2, dtype=torch.float64), torch.randn(5, 2, dtype=torch.float64))
+    torch.testing.assert_close(got, T(160.0))
+
+
+def test_reference_gan_passes_every_tier_on_five_seeds():
+    from autograder.cases import lab09_gans as cases
+    from solutions.gan_models import train_gan
+
+    for seed in cases.SEEDS:
+        got = cases.run_training(train_gan, seed=seed, device="cpu")
+        failed = [(name, msg) for name, msg in cases.quality_checks(got) if msg]
+        assert not failed, f"seed {seed}: {failed}"
