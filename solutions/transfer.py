@@ -1,0 +1,161 @@
+"""Transfer learning and domain adaptation (lab 10): freezing, gradient reversal, DANN's domain loss,
+fine-tuning a CNN pretrained on digits 0–4 to digits 5–9 from a few labels.
+
+Images have PyTorch's shape (N, C, H, W); the digits are (N, 1, 8, 8) with pixels in [0, 1].
+"""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+# ------------------------------------------------------------------------------ freezing
+def freeze(module):
+    """Set ``requires_grad = False`` on every parameter of ``module`` (and its children); return it.
+
+    A frozen parameter gets no gradient (``.grad`` stays ``None``), so no optimizer moves it.
+    """
+    for p in module.parameters():
+        p.requires_grad_(False)
+    return module
+
+
+def count_trainable(module) -> int:
+    """Number of scalar parameters of ``module`` with ``requires_grad``: Σ numel(p) over trainable p."""
+    return int(sum(p.numel() for p in module.parameters() if p.requires_grad))
+
+
+# ---------------------------------------------------------------------- gradient reversal
+class _GradReverse(torch.autograd.Function):
+    """Identity forward; backward multiplies the upstream gradient by −λ (no gradient for λ)."""
+
+    @staticmethod
+    def forward(ctx, x, lam):
+        ctx.lam = float(lam)
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return -ctx.lam * grad_output, None
+
+
+def grad_reverse(x, lam=1.0):
+    """Gradient reversal layer R_λ: R_λ(x) = x forward, ∂L/∂x = −λ · ∂L/∂R_λ(x) backward.
+
+    x: a tensor of any shape and device; lam: λ ≥ 0 (a Python number). Returns a tensor like x.
+    """
+    return _GradReverse.apply(x, lam)
+
+
+# --------------------------------------------------------------------------- DANN loss
+def dann_domain_loss(domain_logits_source, domain_logits_target):
+    """Domain-classification loss of DANN: binary cross-entropy with logits, source label d = 0,
+    target label d = 1, averaged over all n_s + n_t samples of both domains:
+
+        L_d = 1/(n_s + n_t) · [ Σ_source softplus(z) + Σ_target softplus(−z) ]
+
+    (BCE(z, 0) = log(1 + e^z) = softplus(z), BCE(z, 1) = softplus(−z)).
+    domain_logits_source: (n_s,) or (n_s, 1); domain_logits_target: (n_t,) or (n_t, 1). A scalar.
+    """
+    zs = domain_logits_source.reshape(-1)
+    zt = domain_logits_target.reshape(-1)
+    total = F.softplus(zs).sum() + F.softplus(-zt).sum()
+    return total / (zs.numel() + zt.numel())
+
+
+# ------------------------------------------------------------------------ the CNN, pretraining
+def make_cnn(n_classes: int = 5) -> nn.Sequential:
+    """Small CNN for (N, 1, 8, 8) digits; ``model[:-1]`` are the features (64 per image), ``model[-1]``
+    the linear head."""
+    return nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(16 * 2 * 2, n_classes),
+    )
+
+
+def train_classifier(model, X, y, *, epochs=20, lr=0.01, batch_size=64, params=None, seed=0):
+    """Minibatch Adam on cross-entropy; ``params``: the parameters to optimise (default: all trainable)."""
+    g = torch.Generator().manual_seed(seed)
+    params = [p for p in model.parameters() if p.requires_grad] if params is None else params
+    optimizer = torch.optim.Adam(params, lr=lr)
+    model.train()
+    n = len(X)
+    for _ in range(epochs):
+        order = torch.randperm(n, generator=g).to(X.device)
+        for start in range(0, n, batch_size):
+            idx = order[start:start + batch_size]
+            loss = F.cross_entropy(model(X[idx]), y[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return model.eval()
+
+
+def digits_0_to_4(part: str = "train"):
+    """Images (n, 1, 8, 8) float32 and labels (n,) int64 (NumPy) of digits 0–4 of ``digits_split(part)``."""
+    from labkit.data import digits_split
+
+    X, y = digits_split(part, flatten=False)
+    keep = y < 5
+    return X[keep].reshape(-1, 1, 8, 8).astype(np.float32), y[keep].astype(np.int64)
+
+
+def few_labels_5_to_9(per_class: int, part: str = "train", offset: int = 0):
+    """The first ``per_class`` images (after ``offset``) of each digit 5–9 of ``digits_split(part)``;
+    labels 0–4 stand for digits 5–9. Images (5·per_class, 1, 8, 8) float32, labels int64 (NumPy)."""
+    from labkit.data import digits_split
+
+    X, y = digits_split(part, flatten=False)
+    idx = np.concatenate([np.flatnonzero(y == d)[offset:offset + per_class] for d in range(5, 10)])
+    return X[idx].reshape(-1, 1, 8, 8).astype(np.float32), (y[idx] - 5).astype(np.int64)
+
+
+_PRETRAINED: dict = {}
+
+
+def pretrained_cnn(device="cpu", seed: int = 0):
+    """A CNN trained on the digits 0–4 of ``digits_split("train")`` (Adam, η = 0.01, 15 epochs), cached
+    per process; returns a fresh deep copy on ``device`` each call, in eval mode."""
+    if seed not in _PRETRAINED:
+        threads = torch.get_num_threads()
+        with torch.random.fork_rng(devices=[]):
+            torch.set_num_threads(1)
+            torch.manual_seed(seed)
+            X, y = digits_0_to_4("train")
+            model = make_cnn(5)
+            train_classifier(model, torch.as_tensor(X), torch.as_tensor(y), epochs=15, lr=0.01, seed=seed)
+            torch.set_num_threads(threads)
+        _PRETRAINED[seed] = model.cpu().eval()
+    return copy.deepcopy(_PRETRAINED[seed]).to(device)
+
+
+# ----------------------------------------------------------------------------- fine-tuning
+def finetune(pretrained, X_train, y_train, device, seed):
+    """Fine-tune ``pretrained`` (a CNN whose last module is its linear head) to the classes of
+    ``y_train``: copy it, replace the head by a new ``nn.Linear`` with 5 outputs, train all of it with
+    Adam (η = 0.003 for the pretrained features, 0.01 for the new head) for 60 full-batch steps.
+
+    X_train: (n, 1, 8, 8) float32; y_train: (n,) int64 in 0..4. Returns the model in eval mode,
+    mapping (N, 1, 8, 8) to logits (N, 5). ``pretrained`` is left unchanged.
+    """
+    torch.manual_seed(seed)
+    X = torch.as_tensor(X_train).to(device=device, dtype=torch.float32)
+    y = torch.as_tensor(y_train).to(device=device, dtype=torch.int64)
+    model = copy.deepcopy(pretrained).to(device)
+    model[-1] = nn.Linear(model[-1].in_features, 5).to(device)
+    optimizer = torch.optim.Adam([
+        {"params": model[:-1].parameters(), "lr": 0.003},
+        {"params": model[-1].parameters(), "lr": 0.01},
+    ])
+    model.train()
+    for _ in range(60):
+        loss = F.cross_entropy(model(X), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return model.eval()
