@@ -18,3 +18,28 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # forever is interrupted after this long; the rest of the notebook still runs.
 c.Execute.timeout = 60
 c.Execute.kernel_name = "python3"
+
+# A test cell that a student deleted is put back from the source and run, instead of the student
+# silently losing its points without a trace (nbgrader's OverwriteCells.add_missing_cells).
+c.OverwriteCells.add_missing_cells = True
+
+# Feedback shows the student each test cell's result and failure messages, never the hidden test code
+# (nbgrader keeps it by default, jupyter/nbgrader#917): ClearHiddenTests runs on the autograded copy.
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+
+# `dlcourse collect` (and `nbgrader zip_collect`) read student and file from each uploaded file's
+# name. The default is Moodle's "Download all submissions" naming, "<Full Name>_<participant>_
+# assignsubmission_file_<file>"; `dlcourse collect --pattern classroom` or any regexp overrides it.
+c.FileNameCollectorPlugin.named_regexp = r"(?P<name>[^/_]+)_(?P<participant>\d+)_assignsubmission_file_/?(?P<file_id>[^/]+)$"
+
+# nbgrader 0.9.6's add_missing_cells fails (KeyError) when the cell before a deleted test cell is a
+# locked, non-graded cell, as our visible-check cells are; this drop-in subclass places it correctly.
+from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteKernelspec  # noqa: E402
+
+from autograder.bulk.restore_cells import RestoreMissingCells  # noqa: E402
+
+c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoreMissingCells,
+                                      CheckCellMetadata]

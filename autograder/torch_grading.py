@@ -55,3 +55,17 @@ def deterministic() -> Iterator[None]:
     finally:
         torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32, torch.backends.cudnn.benchmark = saved[:3]
         torch.use_deterministic_algorithms(saved[3], warn_only=saved[4])
+
+
+def grading_defaults() -> None:
+    """For a whole grading kernel on a GPU: TF32 off, cuDNN autotuning off, deterministic algorithms on.
+
+    ``dlcourse grade`` runs this at kernel start when the task holds a GPU (it imports torch, which a
+    CPU-only NumPy lab does not need to pay for).
+    """
+    import torch
+
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cudnn.benchmark = False
+    torch.use_deterministic_algorithms(True, warn_only=True)

@@ -1,0 +1,39 @@
+"""nbgrader's ``OverwriteCells`` with a working ``add_missing_cells`` for this course's notebooks.
+
+nbgrader 0.9.6 puts a deleted test cell back after "the previous solution or grade cell" of the source,
+but looks that cell up among the submission's grade and solution cells only; in our notebooks the
+cell before each test cell is a locked visible-check cell, so the lookup fails with a ``KeyError`` and
+the whole submission is not graded. This subclass inserts the restored cell after the nearest earlier
+source cell (of any kind) that the submission still has. ``nbgrader_config.py`` uses it for plain
+``nbgrader autograde`` as well as ``dlcourse grade``.
+"""
+from __future__ import annotations
+
+import nbformat
+from nbgrader.preprocessors import OverwriteCells
+
+
+class RestoreMissingCells(OverwriteCells):
+    def add_missing_grade_cells(self, nb, resources):
+        source_nb = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
+        source_cells = list(source_nb.source_cells)
+        source_ids = [cell.name for cell in source_cells]
+        grade_cells = {cell.name: cell for cell in source_nb.grade_cells}
+        solution_ids = {cell.name for cell in source_nb.solution_cells}
+        for position, cell_id in enumerate(source_ids):
+            if cell_id not in grade_cells:
+                continue
+            present = {c.metadata.get("nbgrader", {}).get("grade_id"): i for i, c in enumerate(nb.cells)
+                       if c.metadata.get("nbgrader", {}).get("grade_id")}
+            if cell_id in present:
+                continue
+            self.log.warning("Missing grade cell %s encountered, adding to notebook", cell_id)
+            restored = self.missing_cell_transform(source_cells[position], grade_cells[cell_id].max_score,
+                                                   is_solution=cell_id in solution_ids)
+            insert_at = 0
+            for previous in reversed(source_ids[:position]):
+                if previous in present:
+                    insert_at = present[previous] + 1
+                    break
+            nb.cells.insert(insert_at, nbformat.from_dict(restored))
+        return nb, resources

@@ -1,0 +1,176 @@
+"""`dlcourse grade --scheduler` on a real Dask cluster: a scheduler and two workers, each its own process.
+
+One lab 1 cohort (the clean students of tests/bulk/cohort.py and one student per bad case) is graded
+through the cluster; the clean students alone are graded by plain serial `nbgrader autograde` in
+another course. The clean students' grades must be identical, every bad case gets a score and a
+reason, and the report and feedback commands work on the result.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder.course import REPO, nbgrader
+from autograder.gradebook import cell_scores
+from tests.bulk.cohort import (BAD, CELL_TIMEOUT_S, CLEAN, DELETED_CELL, LAB, MEMORY_MIB, STARTUP_S, bad_fills,
+                               clean_fills, make_course)
+
+pytestmark = [pytest.mark.notebook, pytest.mark.xdist_group("bulk_cluster")]
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="module")
+def scheduler(tmp_path_factory):
+    """``tcp://127.0.0.1:PORT`` of a scheduler with two single-threaded workers, all separate processes."""
+    from distributed import Client
+
+    d = tmp_path_factory.mktemp("dask")
+    sched_file = d / "scheduler.json"
+    env = dict(os.environ, OMP_NUM_THREADS="1", PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
+    procs = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                               "--port", "0", "--no-dashboard", "--scheduler-file", str(sched_file)],
+                              cwd=d, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)]
+    deadline = time.monotonic() + 60
+    while not sched_file.is_file() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    address = json.loads(sched_file.read_text())["address"]
+    for name in ("w1", "w2"):
+        procs.append(subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+                                       "--nworkers", "1", "--memory-limit", "0", "--no-dashboard", "--name", name],
+                                      cwd=d, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                      start_new_session=True))
+    with Client(address, timeout="30s") as client:
+        client.wait_for_workers(2, timeout=60)
+    yield address
+    for p in procs:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+
+
+@pytest.fixture(scope="module")
+def courses(tmp_path_factory, scheduler):
+    """``(parallel course, serial course, dlcourse grade's stdout)``, both graded."""
+    serial = make_course(tmp_path_factory.mktemp("serial"), clean_fills())
+    nbgrader("autograde", LAB, f"--Execute.timeout={CELL_TIMEOUT_S}", root=serial)
+
+    parallel = make_course(tmp_path_factory.mktemp("parallel"), {**clean_fills(), **bad_fills()})
+    proc = subprocess.run(
+        [str(BIN / "dlcourse"), "grade", LAB, "--course", str(parallel), "--scheduler", scheduler, "--no-progress",
+         "--cell-timeout-s", str(CELL_TIMEOUT_S), "--startup-s", str(STARTUP_S), "--memory-mib", str(MEMORY_MIB),
+         "--output-bytes", "100000"],
+        capture_output=True, text=True, timeout=900, env=dict(os.environ, COLUMNS="200"))
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return parallel, serial, proc.stdout
+
+
+def _record(course, student):
+    return json.loads((course / ".dlcourse" / f"{LAB}.json").read_text())[student]
+
+
+def test_clean_students_get_exactly_the_grades_of_serial_nbgrader(courses):
+    parallel, serial, _ = courses
+    for student in CLEAN:
+        expected = cell_scores(serial, LAB, student)
+        assert expected, f"serial nbgrader did not grade {student}"
+        assert cell_scores(parallel, LAB, student) == expected, f"{student}: grades differ from serial nbgrader"
+    total = lambda s: sum(v[0] for v in cell_scores(serial, LAB, s).values())  # noqa: E731
+    assert total("ada") == sum(v[1] for v in cell_scores(serial, LAB, "ada").values()) > 0
+    assert total("ben") == 0 and 0 < total("cam") < total("ada") and 0 < total("dee") < total("ada")
+
+
+def test_both_workers_took_submissions(courses):
+    parallel, _, _ = courses
+    workers = {_record(parallel, s)["worker"] for s in CLEAN + ["crash", "loop", "spam"]}
+    assert len(workers) == 2, workers
+
+
+@pytest.mark.parametrize("student, reason, score", [
+    ("crash", "kernel died", "partial"),
+    ("hangstart", "failed to start", "zero"),
+    ("loop", "per-cell timeout", "partial"),
+    ("membomb", f"memory limit of {MEMORY_MIB} MiB", "partial"),
+    ("spam", "output capped", "partial"),
+    ("corrupt", "corrupt notebook", "zero"),
+    ("deleted", f"restored from the source: {DELETED_CELL}", "full"),
+    ("renamed", "renamed notebook", "zero"),
+])
+def test_each_bad_case_gets_a_score_and_a_reason(courses, student, reason, score):
+    parallel, _, stdout = courses
+    rec = _record(parallel, student)
+    assert any(reason in r for r in rec["reasons"]), f"{student}: reasons {rec['reasons']} lack {reason!r}"
+    assert rec["max_score"] > 0
+    if score == "zero":
+        assert rec["score"] == 0
+    elif score == "full":
+        assert rec["score"] == rec["max_score"]
+    else:
+        assert 0 < rec["score"] < rec["max_score"], rec
+    assert student in stdout  # in the final table
+
+
+def test_endless_output_is_capped_in_the_graded_notebook(courses):
+    parallel, _, _ = courses
+    size = (parallel / "autograded" / "spam" / LAB / f"{LAB}.ipynb").stat().st_size
+    reference = (parallel / "autograded" / "ada" / LAB / f"{LAB}.ipynb").stat().st_size
+    assert size < reference + 300_000, f"{size} bytes: output was not capped"
+
+
+def test_rerun_grades_nothing_and_force_regrades(courses, scheduler):
+    parallel, _, _ = courses
+    before = (parallel / ".dlcourse" / f"{LAB}.journal.jsonl").read_text().count('"executed"')
+    out = subprocess.run([str(BIN / "dlcourse"), "grade", LAB, "--course", str(parallel), "--scheduler", scheduler,
+                          "--no-progress"], capture_output=True, text=True, timeout=300, env=dict(os.environ, COLUMNS="200"))
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert (parallel / ".dlcourse" / f"{LAB}.journal.jsonl").read_text().count('"executed"') == before
+    assert f"unchanged: {len(CLEAN) + len(BAD)}" in out.stdout
+    ada_before = cell_scores(parallel, LAB, "ada")
+    forced = subprocess.run([str(BIN / "dlcourse"), "grade", LAB, "--course", str(parallel), "--scheduler", scheduler,
+                             "--no-progress", "--force", "--student", "ada"], capture_output=True, text=True, timeout=300)
+    assert forced.returncode == 0, forced.stderr[-2000:]
+    assert (parallel / ".dlcourse" / f"{LAB}.journal.jsonl").read_text().count('"executed"') == before + 1
+    assert cell_scores(parallel, LAB, "ada") == ada_before
+
+
+def test_report_holds_the_gradebook_scores(courses):
+    from autograder.bulk.report import write_report
+
+    parallel, _, _ = courses
+    page = write_report(parallel, LAB)
+    out = page.parent
+    for name in ("grades.csv", "lms_grades.csv", "questions.csv", "histogram.png", "questions.png"):
+        assert (out / name).is_file() and (out / name).stat().st_size > 0, name
+        if name.endswith(".png"):
+            assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    lms = {r["id"]: r for r in csv.DictReader(open(out / "lms_grades.csv"))}
+    for student in CLEAN:
+        assert float(lms[student]["score"]) == pytest.approx(sum(v[0] for v in cell_scores(parallel, LAB, student).values()), abs=0.01)
+    nbg = [r for r in csv.DictReader(open(out / "grades.csv")) if r["assignment"] == LAB]
+    assert {r["student_id"] for r in nbg} == set(lms)
+    questions = {r["question"]: r for r in csv.DictReader(open(out / "questions.csv"))}
+    graded = [cell_scores(parallel, LAB, s) for s in lms]
+    full = sum(1 for g in graded if g["test_sigmoid"][0] == g["test_sigmoid"][1])
+    assert float(questions["test_sigmoid"]["full_marks_rate"]) == pytest.approx(full / len(graded), abs=1e-3)
+    assert "histogram.png" in page.read_text() and "dee" in page.read_text()
+
+
+def test_feedback_keeps_messages_and_drops_hidden_tests(courses):
+    from autograder.bulk.feedback import write_feedback
+
+    parallel, _, _ = courses
+    files = write_feedback(parallel, LAB, ["dee", "ada"])
+    assert {f.parts[-3] for f in files} == {"dee", "ada"}
+    source = (REPO / "source" / LAB / f"{LAB}.ipynb").read_text()
+    assert "BEGIN HIDDEN TESTS" in source  # so the check below means something
+    for f in files:
+        text = f.read_text()
+        assert "BEGIN HIDDEN TESTS" not in text and "autograder" not in text
+        assert "hidden cases passed" in text
