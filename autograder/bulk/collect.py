@@ -33,7 +33,7 @@ from autograder.bulk.pipeline import Pipeline
 PRESETS = {
     # Moodle "Download all submissions": "<Full Name>_<participant>_assignsubmission_file_<file>",
     # flat or with one folder per submission.
-    "moodle": r"(?P<name>[^/_]+)_(?P<participant>\d+)_assignsubmission_file_/?(?P<file_id>[^/]+)$",
+    "moodle": r"(?P<name>[^/_]+)_(?P<participant>\d+)_assignsubmission_file_/?(?P<file_id>.+)$",
     # Google Classroom (Drive folder download): "<Full Name> - <file>".
     "classroom": r"(?:.*/)?(?P<name>[^/]+?) - (?P<file_id>[^/]+)$",
 }
@@ -123,10 +123,11 @@ def collect(root: Path, lab: str, archive: Path, pattern: str | None = None) -> 
             if sid is None:
                 rows.append(_set_aside(path, rel, who, "matches no student of the roster", aside))
                 continue
-            if not groups["file_id"].endswith(".ipynb"):
+            file_name = Path(groups["file_id"]).name
+            if not file_name.endswith(".ipynb"):
                 rows.append(_set_aside(path, rel, sid, "not a notebook", aside))
                 continue
-            if groups["file_id"] not in expected:
+            if file_name not in expected:
                 rows.append(_set_aside(path, rel, sid, f"notebook under another name (expected {', '.join(expected)})", aside))
                 continue
             try:
@@ -143,7 +144,7 @@ def collect(root: Path, lab: str, archive: Path, pattern: str | None = None) -> 
         for _, older, older_rel in files[:-1]:
             rows.append(_set_aside(older, older_rel, sid, "second file for this student (a newer one was imported)", aside))
         dest = pipeline.submitted_dir(lab, sid)
-        target = dest / Path(rel).name
+        target = dest / path.name
         outcome = REPLACED if target.exists() and target.read_bytes() != path.read_bytes() else IMPORTED
         dest.mkdir(parents=True, exist_ok=True)
         shutil.copy(path, target)
