@@ -25,10 +25,13 @@ c.OverwriteCells.add_missing_cells = True
 
 # Feedback shows the student each test cell's result and failure messages, never the hidden test code
 # (nbgrader keeps it by default, jupyter/nbgrader#917): ClearHiddenTests runs on the autograded copy.
+# An error in a test cell keeps its last line, not the traceback that quotes the hidden lines.
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
 
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+from autograder.bulk.nbgrader_preprocessors import HideTestTracebacks, RestoreMissingCells  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, HideTestTracebacks, CSSHTMLHeaderPreprocessor]
 
 # `dlcourse collect` (and `nbgrader zip_collect`) read student and file from each uploaded file's
 # name. The default is Moodle's "Download all submissions" naming, "<Full Name>_<participant>_
@@ -38,8 +41,6 @@ c.FileNameCollectorPlugin.named_regexp = r"(?P<name>[^/_]+)_(?P<participant>\d+)
 # nbgrader 0.9.6's add_missing_cells fails (KeyError) when the cell before a deleted test cell is a
 # locked, non-graded cell, as our visible-check cells are; this drop-in subclass places it correctly.
 from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteKernelspec  # noqa: E402
-
-from autograder.bulk.restore_cells import RestoreMissingCells  # noqa: E402
 
 c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoreMissingCells,
                                       CheckCellMetadata]

@@ -54,8 +54,8 @@ def _add_ta_commands(sub) -> None:
     p.add_argument("--pattern", default=None, help="file-name regexp (default: the course config's)")
     _course_arg(p)
 
-    p = sub.add_parser("grade", help="autograde a lab in parallel on Dask, resuming where the last run stopped")
-    p.add_argument("lab")
+    p = sub.add_parser("grade", help="autograde labs in parallel on Dask, resuming where the last run stopped")
+    p.add_argument("labs", nargs="+", metavar="LAB", help="one or more labs (graded in turn on one cluster)")
     p.add_argument("--student", action="append", help="only this student (repeatable)")
     p.add_argument("--workers", type=int, default=2, help="local worker processes (default 2; ignored with --scheduler)")
     p.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
@@ -107,17 +107,15 @@ def _grade(args) -> int:
     from dataclasses import replace
 
     from autograder.bulk.grade import Grader, run_grade
-    from autograder.bulk.limits import Limits
 
     root = _root(args)
-    base = Grader(root, args.lab).limits
     overrides = {k: v for k, v in (("wall_s", args.wall_s), ("memory_mib", args.memory_mib),
                                    ("output_bytes", args.output_bytes),
                                    ("cell_timeout_s", args.cell_timeout_s), ("startup_s", args.startup_s)) if v is not None}
-    limits: Limits = replace(base, **overrides)
-    results = run_grade(root, args.lab, scheduler=args.scheduler, workers=args.workers, students=args.student,
+    limits = {lab: replace(Grader(root, lab).limits, **overrides) for lab in args.labs}
+    results = run_grade(root, args.labs, scheduler=args.scheduler, workers=args.workers, students=args.student,
                         force=args.force, limits=limits, progress=not args.no_progress)
-    return 1 if any(r.status == "failed" for r in results) else 0
+    return 1 if any(r.status == "failed" for rows in results.values() for r in rows) else 0
 
 
 def _report(args) -> int:

@@ -1,4 +1,4 @@
-"""``make demo``: release the labs, grade an example cohort with plain nbgrader, print the table.
+"""``make demo``: release the labs, collect and grade an example cohort with the TA's commands, print the table.
 
 The cohort (built fresh in a scratch course root, ``build/demo`` by default) has one student per
 kind of submission a TA meets:
@@ -12,8 +12,10 @@ eve        a solution cell that loops forever in lab 2 (interrupted by the per-c
 fay        a corrupt notebook file for lab 3 (truncated JSON)
 =========  ==================================================================
 
-Grading is plain ``nbgrader autograde`` per lab and ``nbgrader export``; a submission that cannot be
-graded gets 0 and a reason, and never stops the run.
+The run goes the way a TA's does: ``dlcourse roster import``, ``dlcourse collect`` of one Moodle-style
+zip per lab, ``dlcourse grade`` on a Dask LocalCluster, ``dlcourse report`` and ``dlcourse feedback``,
+then plain ``nbgrader export``. A submission that cannot be graded gets 0 and a reason, and never
+stops the run.
 """
 from __future__ import annotations
 
@@ -87,6 +89,8 @@ def reasons(root: Path, lab: str, student: str, scores: dict | None) -> list[str
         return [f"notebook file is corrupt ({type(exc).__name__}: {str(exc).split(':')[0]}); not graded"]
     if scores is None:
         return ["nbgrader could not grade the submission (see its log)"]
+    if not notebook_path(root, "autograded", lab, student).is_file():
+        return ["nothing could be run; graded 0"]
     out = []
     graded = nbformat.read(notebook_path(root, "autograded", lab, student), as_version=4)
     for i, cell in enumerate(graded.cells):
@@ -103,7 +107,55 @@ def reasons(root: Path, lab: str, student: str, scores: dict | None) -> list[str
     return out
 
 
-def run_demo(out: str = "build/demo", lab_ids: list[str] | None = None) -> int:
+#: The demo's class list (ids are the folder names under submitted/).
+ROSTER = [("ada", "Ada", "Lovelace"), ("ben", "Ben", "Okafor"), ("cam", "Cam", "Duarte"),
+          ("dee", "Dee", "Ng"), ("eve", "Eve", "Moreau"), ("fay", "Fay", "Haddad")]
+
+
+def write_roster(root: Path) -> Path:
+    path = root / "students.csv"
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "first_name", "last_name", "email"])
+        for sid, first, last in ROSTER:
+            w.writerow([sid, first, last, f"{sid}@uni.example"])
+    return path
+
+
+def build_lms_archive(root: Path, lab: str, dest: Path) -> Path:
+    """The cohort's notebooks for ``lab`` as a Moodle "Download all submissions" zip at ``dest``."""
+    import zipfile
+
+    staging = root / "lms" / lab
+    build_cohort_into(root, lab, staging)
+    names = {sid: f"{first} {last}" for sid, first, last in ROSTER}
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(dest, "w") as zf:
+        for k, student in enumerate(STUDENTS):
+            nb = staging / student / f"{lab}.ipynb"
+            info = zipfile.ZipInfo(f"{names[student]}_{1000 + k}_assignsubmission_file_/{lab}.ipynb",
+                                   date_time=(2026, 11, 20, 17, 0, 0))
+            zf.writestr(info, nb.read_bytes())
+    return dest
+
+
+def build_cohort_into(root: Path, lab: str, folder: Path) -> None:
+    release = notebook_path(root, "release", lab)
+    for student, fills in cohort_fills(lab).items():
+        dest = build_submission(release, folder / student / f"{lab}.ipynb", fills)
+        if (student, lab) == CORRUPT:
+            text = dest.read_text()
+            dest.write_text(text[: len(text) // 3])  # an upload cut short
+
+
+def run_demo(out: str = "build/demo", lab_ids: list[str] | None = None, workers: int = 2) -> int:
+    """Release, import the roster and an LMS download per lab, grade on Dask, report, feedback, table."""
+    from autograder.bulk.collect import collect
+    from autograder.bulk.feedback import write_feedback
+    from autograder.bulk.grade import run_grade
+    from autograder.bulk.report import write_report
+    from autograder.bulk.roster import import_roster
+
     root = (REPO / out).resolve() if not Path(out).is_absolute() else Path(out)
     if root.exists():
         shutil.rmtree(root)
@@ -114,17 +166,26 @@ def run_demo(out: str = "build/demo", lab_ids: list[str] | None = None) -> int:
     unknown = sorted(set(lab_ids) - set(all_labs))
     if unknown:
         raise SystemExit(f"unknown lab(s) {unknown}; labs in source/: {all_labs}")
-    print(f"1/4 regenerating release/ from source/ with nbgrader generate_assignment ({len(all_labs)} labs)")
+    print(f"1/6 regenerating release/ from source/ with nbgrader generate_assignment ({len(all_labs)} labs)")
     regenerate_release(all_labs, root=root)
-    print(f"2/4 building the example cohort for {', '.join(lab_ids)} in {root / 'submitted'}")
-    build_cohort(root, lab_ids)
-    print("3/4 autograding with nbgrader (one kernel per submission, in turn)")
-    for k, lab in enumerate(lab_ids, 1):
-        t0 = time.perf_counter()
-        proc = nbgrader("autograde", lab, root=root, check=False)
-        status = "ok" if proc.returncode == 0 else "finished with failed submissions"
-        print(f"    [{k}/{len(lab_ids)}] {lab}: {len(STUDENTS)} submissions, {time.perf_counter() - t0:.0f} s, {status}")
-    print("4/4 exporting grades with nbgrader export")
+    print("2/6 dlcourse roster import students.csv")
+    created, _ = import_roster(root, write_roster(root))
+    print(f"    {created} students")
+    print(f"3/6 dlcourse collect: one Moodle-style zip per lab ({', '.join(lab_ids)})")
+    for lab in lab_ids:
+        rows = collect(root, lab, build_lms_archive(root, lab, root / "lms" / f"{lab}.zip"))
+        print(f"    {lab}: {sum(r.outcome.startswith('imported') for r in rows)} imported, "
+              f"{sum(not r.outcome.startswith('imported') for r in rows)} kept aside")
+    print(f"4/6 dlcourse grade --workers {workers} (Dask LocalCluster; one kernel per submission)")
+    t0 = time.perf_counter()
+    run_grade(root, lab_ids, workers=workers, progress=sys.stderr.isatty())
+    print(f"    graded in {time.perf_counter() - t0:.0f} s")
+    print("5/6 dlcourse report and dlcourse feedback")
+    for lab in lab_ids:
+        page = write_report(root, lab)
+        files = write_feedback(root, lab)
+        print(f"    {lab}: {page.relative_to(root)}, {len(files)} feedback pages")
+    print("6/6 exporting grades with nbgrader export")
     nbgrader("export", f"--to={root / 'grades.csv'}", root=root)
     print_table(root, lab_ids)
     return 0

@@ -266,24 +266,29 @@ def make_client(scheduler: str | None, workers: int):
     return Client(cluster), cluster
 
 
-def run_grade(root: Path, lab: str, *, scheduler: str | None = None, workers: int = 2, students=None,
-              force: bool = False, limits: Limits | None = None, progress: bool = True) -> list[Result]:
-    """The ``dlcourse grade`` command: grade, then print the final table."""
+def run_grade(root: Path, labs: list[str], *, scheduler: str | None = None, workers: int = 2, students=None,
+              force: bool = False, limits: dict[str, Limits] | None = None,
+              progress: bool = True) -> dict[str, list[Result]]:
+    """The ``dlcourse grade`` command: grade each lab in turn on one cluster, printing a table per lab."""
     from autograder.bulk.progress import print_results
 
-    started = time.monotonic()
     made = []
 
     def connect():
-        made.append(make_client(scheduler, workers))
+        if not made:
+            made.append(make_client(scheduler, workers))
         return made[-1][0]
 
+    out = {}
     try:
-        results = grade_lab(root, lab, client=connect, students=students, force=force, limits=limits, progress=progress)
+        for lab in labs:
+            started = time.monotonic()
+            out[lab] = grade_lab(root, lab, client=connect, students=students, force=force,
+                                 limits=(limits or {}).get(lab), progress=progress)
+            print_results(lab, out[lab], time.monotonic() - started)
     finally:
         for client, cluster in made:
             client.close()
             if cluster is not None:
                 cluster.close()
-    print_results(lab, results, time.monotonic() - started)
-    return results
+    return out

@@ -8,7 +8,9 @@ reason, and the report and feedback commands work on the result.
 from __future__ import annotations
 
 import csv
+import html
 import json
+import re
 import os
 import signal
 import subprocess
@@ -166,11 +168,16 @@ def test_feedback_keeps_messages_and_drops_hidden_tests(courses):
     from autograder.bulk.feedback import write_feedback
 
     parallel, _, _ = courses
-    files = write_feedback(parallel, LAB, ["dee", "ada"])
-    assert {f.parts[-3] for f in files} == {"dee", "ada"}
+    # loop's first function was never defined (its cell timed out): its test cell raises NameError,
+    # and IPython's traceback would quote the hidden test lines.
+    files = write_feedback(parallel, LAB, ["dee", "ada", "loop"])
+    assert {f.parts[-3] for f in files} == {"dee", "ada", "loop"}
     source = (REPO / "source" / LAB / f"{LAB}.ipynb").read_text()
     assert "BEGIN HIDDEN TESTS" in source  # so the check below means something
     for f in files:
-        text = f.read_text()
+        text = html.unescape(re.sub(r"<[^>]+>", "", f.read_text()))  # what the student reads
         assert "BEGIN HIDDEN TESTS" not in text and "autograder" not in text
+        assert f"{LAB}.linear_neuron" not in text and "check(" not in text
         assert "hidden cases passed" in text
+    loop = html.unescape(re.sub(r"<[^>]+>", "", next(f for f in files if f.parts[-3] == "loop").read_text()))
+    assert "NameError" in loop and "linear_neuron" in loop

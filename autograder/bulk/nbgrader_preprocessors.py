@@ -1,4 +1,7 @@
-"""nbgrader's ``OverwriteCells`` with a working ``add_missing_cells`` for this course's notebooks.
+"""Two nbgrader preprocessors the course configures in ``nbgrader_config.py``.
+
+:class:`RestoreMissingCells`: nbgrader's ``OverwriteCells`` with a working ``add_missing_cells`` for
+this course's notebooks.
 
 nbgrader 0.9.6 puts a deleted test cell back after "the previous solution or grade cell" of the source,
 but looks that cell up among the submission's grade and solution cells only; in our notebooks the
@@ -6,11 +9,21 @@ cell before each test cell is a locked visible-check cell, so the lookup fails w
 the whole submission is not graded. This subclass inserts the restored cell after the nearest earlier
 source cell (of any kind) that the submission still has. ``nbgrader_config.py`` uses it for plain
 ``nbgrader autograde`` as well as ``dlcourse grade``.
+
+:class:`HideTestTracebacks`: for feedback. ``ClearHiddenTests`` removes the hidden block from a test
+cell's source, but an error raised there still shows it: IPython's traceback quotes the cell's
+lines. In test cells, this keeps an error's last line (``NameError: name 'f' is not defined``) and
+drops the quoted code.
 """
 from __future__ import annotations
 
+import re
+
 import nbformat
-from nbgrader.preprocessors import OverwriteCells
+from nbgrader import utils
+from nbgrader.preprocessors import NbGraderPreprocessor, OverwriteCells
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 class RestoreMissingCells(OverwriteCells):
@@ -37,3 +50,13 @@ class RestoreMissingCells(OverwriteCells):
                     break
             nb.cells.insert(insert_at, nbformat.from_dict(restored))
         return nb, resources
+
+
+class HideTestTracebacks(NbGraderPreprocessor):
+    def preprocess_cell(self, cell, resources, cell_index):
+        if cell.cell_type == "code" and utils.is_grade(cell):
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "error":
+                    last = _ANSI.sub("", out["traceback"][-1]) if out.get("traceback") else f"{out.get('ename')}: {out.get('evalue')}"
+                    out["traceback"] = [last + "  (traceback of the test code hidden)"]
+        return cell, resources

@@ -1,0 +1,123 @@
+"""Grading throughput: serial `nbgrader autograde` against `dlcourse grade --workers 2`, in one run.
+
+    .venv/bin/python bench/grading_throughput.py [--per-lab 10] [--workers 2] [--out build/bench]
+
+Builds two identical scratch courses holding ``per-lab`` submissions of each of labs 1-4 (the
+reference, the blank release, half done, and the lab's mutants, cycled), then
+
+1. grades course A with plain serial ``nbgrader autograde`` (one lab after another),
+2. grades course B with ``dlcourse grade <labs> --workers N`` (one LocalCluster for all labs),
+3. executes every sanitised notebook once more, alone, with nbclient (the bare execution time),
+
+and prints: the speedup (1 / 2), the overhead of 2 over the bare execution time divided by the
+workers, and the cost per submission. Targets on 2 cores: speedup >= 1.7, overhead <= 15%.
+It also checks that both courses got the same grades. Timings are from this run only; the machine
+should be otherwise idle.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from autograder.course import nbgrader, notebook_path, scratch_course  # noqa: E402
+from autograder.gradebook import cell_scores  # noqa: E402
+from autograder.release import regenerate_release  # noqa: E402
+from autograder.submissions import build_submission, solution_code  # noqa: E402
+from tests import mutants as mutant_lib  # noqa: E402
+
+LABS = ["lab01_neurons_losses", "lab02_backprop", "lab03_optimizers", "lab04_regularization_init"]
+
+
+def cohort(lab: str, n: int) -> dict[str, dict[str, str]]:
+    ref = solution_code(lab)
+    names = list(ref)
+    kinds = [dict(ref), {}, {k: ref[k] for k in names[: len(names) // 2]}]
+    table = mutant_lib.mutants(lab)
+    for function, bugs in table.items():
+        for bug in bugs.values():
+            kinds.append({**ref, function: bug})
+    return {f"s{i:03d}": kinds[i % len(kinds)] for i in range(n)}
+
+
+def build(root: Path, per_lab: int) -> Path:
+    if root.exists():
+        shutil.rmtree(root)
+    scratch_course(root)
+    regenerate_release(LABS, root=root, quiet=True, refresh_viva=False)
+    for lab in LABS:
+        for student, fills in cohort(lab, per_lab).items():
+            dest = build_submission(notebook_path(root, "release", lab), notebook_path(root, "submitted", lab, student), fills)
+            (dest.parent / "timestamp.txt").write_text("2026-11-20 17:00:00.000000 UTC\n")
+    return root
+
+
+def bare_execution_seconds(root: Path) -> list[float]:
+    """Each autograded notebook, outputs cleared, executed alone with nbclient (as nbgrader's Execute would)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    times = []
+    os.environ["NBGRADER_EXECUTION"] = "autograde"
+    for path in sorted((root / "autograded").glob("*/*/*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+        t = time.perf_counter()
+        NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        times.append(time.perf_counter() - t)
+    return times
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--per-lab", type=int, default=10)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--out", type=Path, default=REPO / "build" / "bench")
+    args = ap.parse_args()
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    serial_root = build(args.out / "serial", args.per_lab)
+    parallel_root = build(args.out / "parallel", args.per_lab)
+    n = args.per_lab * len(LABS)
+    print(f"cohort: {n} submissions ({args.per_lab} per lab, labs 1-4)", flush=True)
+
+    t = time.perf_counter()
+    for lab in LABS:
+        nbgrader("autograde", lab, root=serial_root, check=False)
+    serial_s = time.perf_counter() - t
+    print(f"serial nbgrader autograde: {serial_s:.1f} s", flush=True)
+
+    t = time.perf_counter()
+    proc = subprocess.run([str(Path(sys.executable).parent / "dlcourse"), "grade", *LABS, "--course", str(parallel_root),
+                           "--workers", str(args.workers), "--no-progress"], capture_output=True, text=True)
+    parallel_s = time.perf_counter() - t
+    if proc.returncode != 0:
+        print(proc.stdout[-3000:], proc.stderr[-3000:])
+        return 1
+    print(f"dlcourse grade --workers {args.workers}: {parallel_s:.1f} s", flush=True)
+
+    bare = bare_execution_seconds(parallel_root)
+    ideal = sum(bare) / args.workers
+    same = all(cell_scores(serial_root, lab, s) == cell_scores(parallel_root, lab, s)
+               for lab in LABS for s in cohort(lab, args.per_lab))
+    print()
+    print(f"submissions                     {n}")
+    print(f"bare execution, sum             {sum(bare):.1f} s  ({sum(bare) / len(bare):.2f} s per notebook)")
+    print(f"speedup (serial / parallel)     {serial_s / parallel_s:.2f}x   target >= 1.7x")
+    print(f"overhead over bare / workers    {100 * (parallel_s / ideal - 1):.1f}%   target <= 15%")
+    print(f"cost per submission             serial {serial_s / n:.2f} s, parallel {parallel_s / n:.2f} s wall")
+    print(f"same grades in both courses     {same}")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
