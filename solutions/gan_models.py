@@ -8,13 +8,17 @@ from torch import nn
 from solutions.gan_losses import discriminator_loss, generator_loss_nonsaturating
 
 
-def train_gan(X_train, device, seed):
-    """Train an MLP GAN with the non-saturating loss; return the generator (in eval mode).
+def train_gan(X_train, device, seed, epochs=60, generator_loss=generator_loss_nonsaturating, after_epoch=None):
+    """Train an MLP GAN; return the generator (in eval mode).
 
     X_train: (N, 64) digits in [0, 1] (tensor or array); they are scaled to [−1, 1] = 2x − 1.
+    epochs: passes over X_train (graded: 60). generator_loss: the G step minimises
+    ``generator_loss(D(G(z)))`` (graded: the non-saturating loss). after_epoch: None, or a function
+    called at the end of every epoch as ``after_epoch(epoch, G, d_loss, g_loss)`` (epoch = 1, 2, …;
+    the epoch's mean D and G minibatch losses as floats).
     Returns a module mapping z (M, latent_dim) ~ N(0, I) to images (M, 64) in [−1, 1] (tanh),
-    with attribute ``latent_dim``. Adam (η = 2·10⁻³, β₁ = 0.5), 60 epochs of minibatches of 64,
-    fakes detached in the D step.
+    with attribute ``latent_dim``. Adam (η = 2·10⁻³, β₁ = 0.5), minibatches of 64, fakes detached in
+    the D step.
     """
     torch.manual_seed(seed)
     X = torch.as_tensor(X_train).to(device=device, dtype=torch.float32).reshape(-1, 64) * 2 - 1
@@ -26,9 +30,10 @@ def train_gan(X_train, device, seed):
     G.latent_dim = latent
     opt_g = torch.optim.Adam(G.parameters(), lr=2e-3, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr=2e-3, betas=(0.5, 0.999))
-    n, batch_size, epochs = len(X), 64, 60
-    for epoch in range(epochs):
+    n, batch_size = len(X), 64
+    for epoch in range(1, epochs + 1):
         order = torch.randperm(n, device=device)
+        losses = []
         for start in range(0, n, batch_size):
             real = X[order[start:start + batch_size]]
             z = torch.randn(len(real), latent, device=device)
@@ -37,8 +42,12 @@ def train_gan(X_train, device, seed):
             opt_d.zero_grad()
             loss_d.backward()
             opt_d.step()
-            loss_g = generator_loss_nonsaturating(D(fake))
+            loss_g = generator_loss(D(fake))
             opt_g.zero_grad()
             loss_g.backward()
             opt_g.step()
+            losses.append(torch.stack([loss_d.detach(), loss_g.detach()]))
+        if after_epoch is not None:
+            mean_d, mean_g = torch.stack(losses).mean(dim=0).tolist()
+            after_epoch(epoch, G, mean_d, mean_g)
     return G.eval()

@@ -94,13 +94,15 @@ class GCN(nn.Module):
         return (hidden, logits) if return_hidden else logits
 
 
-def train_gcn(A, X, labels, train_mask, device, seed):
+def train_gcn(A, X, labels, train_mask, device, seed, hidden=16, return_embedding=False):
     """Train a two-layer GCN semi-supervised on the labelled nodes; logits of all nodes.
 
     A: (n, n) binary symmetric adjacency; X: (n, f) node features; labels: (n,) int64, the class of
     each labelled node (the others hold -1: unknown); train_mask: (n,) bool, the labelled nodes.
     Adam (η = 0.01, weight decay 5·10⁻⁴), 200 full-graph steps of cross-entropy on the labelled nodes,
-    16 hidden units, float32. Returns logits (n, classes) for all nodes, classes = labels.max() + 1.
+    ``hidden`` units (graded: 16), float32. Returns logits (n, classes) for all nodes, classes =
+    labels.max() + 1; with ``return_embedding=True`` the pair (Â X W₁ before the ReLU (n, hidden), logits).
+    A graph without edges (A = 0) gives Â = I: a model that ignores the graph.
     """
     torch.manual_seed(seed)
     A = torch.as_tensor(A).to(device=device, dtype=torch.float32)
@@ -109,7 +111,7 @@ def train_gcn(A, X, labels, train_mask, device, seed):
     train_mask = torch.as_tensor(train_mask).to(device=device, dtype=torch.bool)
     A_hat = normalized_adjacency(A)
     classes = int(labels[train_mask].max()) + 1
-    model = GCN(X.shape[1], 16, classes).to(device)
+    model = GCN(X.shape[1], hidden, classes).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=0.01, weight_decay=5e-4)
     model.train()
     for step in range(200):
@@ -119,4 +121,5 @@ def train_gcn(A, X, labels, train_mask, device, seed):
         optimizer.step()
     model.eval()
     with torch.no_grad():
-        return model(X, A_hat)
+        logits = model(X, A_hat)
+        return (gcn_layer(X, A_hat, model.W1), logits) if return_embedding else logits

@@ -13,7 +13,11 @@ respect to the critic's parameters (it exists only with ``create_graph=True``).
 device, timed on one CPU thread, and its generator is scored on 1000 samples (z from a fixed seed) by
 a logistic-regression digit classifier trained on the same 1000 training digits (cached per process;
 its accuracy on the 400 held-out digits, which no notebook sees, is 0.965). The notebook's random
-states and thread count are restored afterwards.
+states and thread count are restored afterwards. The run passes ``generator_loss=`` a recording copy
+of the non-saturating loss (:class:`GeneratorLossSpy`): a fourth check asks that the G step
+back-propagates the loss it is given and that the signature's default is the non-saturating loss, so
+a train_gan that trains with the saturating (minimax) loss loses that point although, with Adam at
+this scale, it reaches the quality tiers.
 """
 from __future__ import annotations
 
@@ -151,7 +155,7 @@ def _gp_cases(rng):
 # Separation (seed 0): an untrained generator scores 0.49 with 1 class, 2 epochs 0.34 with 3 classes,
 # no optimizer.zero_grad for G 0.63 with 7 classes (collapse onto 2s and 3s). Without detach the D step
 # crashes. The saturating (minimax) loss trains as well as the non-saturating one with Adam at this
-# scale (0.71, 10 classes), so it is not a failing mutant here.
+# scale (0.71, 10 classes): the quality tiers cannot catch it, the generator-loss check below does.
 # tests/solutions/test_gan_losses.py re-runs these five seeds and asserts every check on each.
 GRADING_SEED = 0
 SEEDS = (0, 1, 2, 3, 4)
@@ -199,8 +203,78 @@ def sample_quality(generator, device) -> dict:
     return {"confidence": float(proba.max(axis=1).mean()), "coverage": int((counts >= MIN_SAMPLES_PER_CLASS).sum())}
 
 
+class GeneratorLossSpy:
+    """The non-saturating generator loss, mean softplus(−l), that records how train_gan uses it.
+
+    ``calls``: how many times it was called with logits that carry a graph (calls under
+    ``torch.no_grad()``, e.g. for logging, are not counted); ``backpropagated``: how many of the losses
+    it returned were back-propagated (a tensor hook fires when a backward pass reaches the loss).
+    """
+
+    def __init__(self):
+        self.calls = 0
+        self.backpropagated = set()
+
+    def __call__(self, fake_logits):
+        import torch.nn.functional as F
+
+        loss = F.softplus(-fake_logits).mean()
+        if loss.requires_grad:
+            index = self.calls
+            self.calls += 1
+            loss.register_hook(lambda grad: self.backpropagated.add(index))
+        return loss
+
+
+def _default_is_nonsaturating(fn):
+    """``None`` when ``fn``'s ``generator_loss`` parameter defaults to the non-saturating loss, else why not.
+
+    The default passes when it is the notebook's ``generator_loss_nonsaturating`` (by name, so a bug in
+    that function costs points only on its own test) or computes mean softplus(−l) on probe logits.
+    """
+    import inspect
+
+    import torch
+    import torch.nn.functional as F
+
+    try:
+        parameter = inspect.signature(fn).parameters.get("generator_loss")
+    except (TypeError, ValueError):
+        parameter = None
+    if parameter is None or parameter.default is inspect.Parameter.empty:
+        return "train_gan has no parameter generator_loss with a default (keep the given signature)"
+    default = parameter.default
+    if getattr(default, "__name__", "") == "generator_loss_nonsaturating":
+        return None
+    probe = torch.tensor([-3.0, -0.5, 0.0, 2.0], dtype=torch.float64)
+    try:
+        value = float(default(probe))
+    except Exception:  # not callable, or it fails on plain logits
+        value = float("nan")
+    if abs(value - float(F.softplus(-probe).mean())) <= 1e-6:
+        return None
+    return (f"the default generator_loss of train_gan is {getattr(default, '__name__', repr(default))}, "
+            "not the non-saturating generator_loss_nonsaturating")
+
+
+def generator_loss_check(fn, spy):
+    """``(check name, message | None)``: the G step minimises the given loss; the default is non-saturating."""
+    name = "the G step minimises generator_loss (default: the non-saturating loss)"
+    if spy.calls == 0:
+        return name, ("train_gan never called the generator_loss it was given: the G step must minimise "
+                      "generator_loss(D(G(z)))")
+    if len(spy.backpropagated) < spy.calls:
+        return name, (f"of {spy.calls} losses returned by generator_loss only {len(spy.backpropagated)} were "
+                      "back-propagated: the G step must minimise generator_loss(D(G(z)))")
+    return name, _default_is_nonsaturating(fn)
+
+
 def run_training(fn, seed=GRADING_SEED, device=None):
-    """Train with ``fn`` on the notebook's training digits; sample quality and training seconds."""
+    """Train with ``fn`` on the notebook's training digits: sample quality, training seconds, loss use.
+
+    ``fn`` gets ``generator_loss=`` a :class:`GeneratorLossSpy`; ``got["generator_loss"]`` is
+    :func:`generator_loss_check`'s message (``None``: passed).
+    """
     import torch
 
     from autograder.trained_models import timed, training_conditions
@@ -210,10 +284,11 @@ def run_training(fn, seed=GRADING_SEED, device=None):
     X, _ = digits_split("train")
     X = tensor(X, dtype=torch.float32, device=device)
     digit_classifier()
+    spy = GeneratorLossSpy()
     with training_conditions(device):
-        generator, seconds = timed(fn, X, device, seed)
+        generator, seconds = timed(fn, X, device, seed, generator_loss=spy)
         quality = sample_quality(generator, device)
-    return {**quality, "seconds": seconds}
+    return {**quality, "seconds": seconds, "generator_loss": generator_loss_check(fn, spy)}
 
 
 def quality_checks(got):
@@ -223,7 +298,7 @@ def quality_checks(got):
                             tiers=[CONFIDENCE_TIER], budget_s=BUDGET_S)
     cov = threshold_checks(got["coverage"], got["seconds"], metric=f"number of classes with ≥ "
                            f"{MIN_SAMPLES_PER_CLASS} of {N_SAMPLES} samples", tiers=[COVERAGE_TIER], budget_s=BUDGET_S)
-    return [conf[0], cov[0], conf[1]]
+    return [conf[0], cov[0], conf[1], got["generator_loss"]]
 
 
 def _run_train(fn, case, uses):
@@ -236,7 +311,7 @@ def _judge_train(got, expected, case):
 
 def _train_cases(rng):
     return [Case(f"1000 training digits, seed {GRADING_SEED}, {N_SAMPLES} samples scored by a digit classifier",
-                 checks=3)]
+                 checks=4)]
 
 
 for _name in ("discriminator_loss", "lsgan_discriminator_loss", "hinge_discriminator_loss", "wasserstein_critic_loss"):

@@ -54,7 +54,7 @@ def message_passing_sparse(H, edge_index, edge_weight, num_nodes):
 '''
 
 _TRAIN = '''
-def train_gcn(A, X, labels, train_mask, device, seed):
+def train_gcn(A, X, labels, train_mask, device, seed, hidden=16, return_embedding=False):
     torch.manual_seed(seed)
     A = torch.as_tensor(A).to(device=device, dtype=torch.float32)
     X = torch.as_tensor(X).to(device=device, dtype=torch.float32)
@@ -62,8 +62,8 @@ def train_gcn(A, X, labels, train_mask, device, seed):
     train_mask = torch.as_tensor(train_mask).to(device=device, dtype=torch.bool)
     A_hat = normalized_adjacency(A)
     classes = int(labels[train_mask].max()) + 1
-    W1 = nn.Parameter(nn.init.xavier_uniform_(torch.empty(X.shape[1], 16, device=device)))
-    W2 = nn.Parameter(nn.init.xavier_uniform_(torch.empty(16, classes, device=device)))
+    W1 = nn.Parameter(nn.init.xavier_uniform_(torch.empty(X.shape[1], hidden, device=device)))
+    W2 = nn.Parameter(nn.init.xavier_uniform_(torch.empty(hidden, classes, device=device)))
     optimizer = torch.optim.Adam([W1, W2], lr=0.01, weight_decay=5e-4)
     for step in range(200):
         logits = gcn_layer(torch.relu(gcn_layer(X, A_hat, W1)), A_hat, W2)
@@ -72,7 +72,9 @@ def train_gcn(A, X, labels, train_mask, device, seed):
         loss.backward()
         optimizer.step()
     with torch.no_grad():
-        return gcn_layer(torch.relu(gcn_layer(X, A_hat, W1)), A_hat, W2)
+        embedding = gcn_layer(X, A_hat, W1)
+        logits = gcn_layer(torch.relu(embedding), A_hat, W2)
+    return (embedding, logits) if return_embedding else logits
 '''
 
 MUTANTS = {

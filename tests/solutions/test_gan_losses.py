@@ -100,3 +100,69 @@ def test_reference_gan_passes_every_tier_on_five_seeds():
         got = cases.run_training(train_gan, seed=seed, device="cpu")
         failed = [(name, msg) for name, msg in cases.quality_checks(got) if msg]
         assert not failed, f"seed {seed}: {failed}"
+
+
+def test_generator_loss_check_catches_the_saturating_loss():
+    """The saturating loss reaches the quality tiers here; only the generator-loss check fails it."""
+    from autograder.cases import lab09_gans as cases
+    from solutions.gan_losses import generator_loss_minimax, generator_loss_nonsaturating
+    from solutions.gan_models import train_gan
+
+    def ignores_its_argument(X_train, device, seed, epochs=60, generator_loss=generator_loss_nonsaturating,
+                             after_epoch=None):
+        return train_gan(X_train, device, seed, epochs, generator_loss_minimax, after_epoch)
+
+    got = cases.run_training(ignores_its_argument, seed=0, device="cpu")
+    checks = dict(cases.quality_checks(got))
+    failed = [name for name, msg in checks.items() if msg]
+    assert len(checks) == 4 and failed == ["the G step minimises generator_loss (default: the non-saturating loss)"]
+    assert "never called" in checks[failed[0]]
+
+
+def test_generator_loss_spy_and_default_check():
+    from autograder.cases import lab09_gans as cases
+    from solutions.gan_losses import generator_loss_minimax, generator_loss_nonsaturating
+    from solutions.gan_models import train_gan
+
+    X = torch.rand(128, 64)
+    spy = cases.GeneratorLossSpy()
+    train_gan(X, "cpu", 0, epochs=2, generator_loss=spy)
+    assert spy.calls == 2 * 2 and spy.backpropagated == {0, 1, 2, 3}       # 2 minibatches of 64 per epoch
+    assert cases.generator_loss_check(train_gan, spy)[1] is None
+    # the spy is the non-saturating loss, and ignores calls without a graph (logging under no_grad)
+    logits = torch.tensor([-3.0, 0.0, 2.0], dtype=torch.float64)
+    torch.testing.assert_close(spy(logits), generator_loss_nonsaturating(logits))
+    assert spy.calls == 4
+
+    # a loss computed but not back-propagated (the G step trains with another loss)
+    def logs_only(X_train, device, seed, epochs=60, generator_loss=generator_loss_nonsaturating, after_epoch=None):
+        generator_loss(torch.zeros(3, requires_grad=True))
+        return train_gan(X_train, device, seed, epochs, generator_loss_minimax, after_epoch)
+
+    spy = cases.GeneratorLossSpy()
+    logs_only(X, "cpu", 0, epochs=1, generator_loss=spy)
+    assert "only 0 were back-propagated" in cases.generator_loss_check(logs_only, spy)[1]
+
+    # defaults: the notebook's function by name, or any function computing mean softplus(−l); not the minimax loss
+    def default_lambda(X, device, seed, generator_loss=lambda l: F.softplus(-l).mean()):
+        pass
+
+    def default_minimax(X, device, seed, generator_loss=generator_loss_minimax):
+        pass
+
+    def no_option(X, device, seed):
+        pass
+
+    assert cases._default_is_nonsaturating(train_gan) is None
+    assert cases._default_is_nonsaturating(default_lambda) is None
+    assert "generator_loss_minimax" in cases._default_is_nonsaturating(default_minimax)
+    assert "no parameter generator_loss" in cases._default_is_nonsaturating(no_option)
+
+
+def test_train_gan_options_epochs_and_after_epoch():
+    from solutions.gan_models import train_gan
+
+    seen = []
+    G = train_gan(torch.rand(100, 64), "cpu", 0, epochs=3, after_epoch=lambda e, g, d, l: seen.append((e, d, l)))
+    assert [e for e, _, _ in seen] == [1, 2, 3] and all(isinstance(v, float) for _, d, l in seen for v in (d, l))
+    assert G.latent_dim == 16 and not G.training

@@ -129,3 +129,24 @@ def test_grading_leaves_the_notebooks_random_state_and_threads_alone():
     torch.testing.assert_close(torch.rand(3), expected_torch)
     np.testing.assert_array_equal(np.random.rand(3), expected_np)
     assert torch.get_num_threads() == threads
+
+
+def test_train_gcn_options_hidden_embedding_and_no_edges():
+    """hidden= and return_embedding= (Experiment 1), and A = 0 as the graph-blind baseline (Experiment 2)."""
+    A, X, y, mask = cases.sbm_graph()
+    labels = np.where(mask, y, -1)
+    logits = train_gcn(A, X, labels, mask, "cpu", 0)
+    embedding, logits_e = train_gcn(A, X, labels, mask, "cpu", 0, return_embedding=True)
+    torch.testing.assert_close(logits_e, logits)               # the option changes what is returned, not the run
+    # the embedding is the first layer before the ReLU (Â X W₁): negative entries survive
+    assert embedding.shape == (len(y), 16) and (embedding < 0).any()
+    emb2, logits2 = train_gcn(A, X, labels, mask, "cpu", 0, hidden=2, return_embedding=True)
+    assert emb2.shape == (len(y), 2) and logits2.shape == (len(y), 3)
+    # a graph without edges: Â = I exactly, so an unlabelled node's logits are those of its own
+    # one-hot feature alone, whose weights only weight decay touches: it is not classified from the graph
+    A_hat_empty = normalized_adjacency(torch.zeros(5, 5, dtype=torch.float64))
+    torch.testing.assert_close(A_hat_empty, torch.eye(5, dtype=torch.float64))
+    blind = train_gcn(np.zeros_like(A), X, labels, mask, "cpu", 0)
+    acc_blind = float((blind.argmax(dim=1).numpy() == y)[~mask].mean())
+    acc_gcn = float((logits.argmax(dim=1).numpy() == y)[~mask].mean())
+    assert acc_gcn >= cases.TIERS[-1] and acc_blind < 0.5
