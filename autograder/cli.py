@@ -17,7 +17,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default="build/demo", help="scratch course root (default: build/demo)")
     p.add_argument("--labs", nargs="+", metavar="LAB", help="labs to grade (default: labs 1-4)")
     _add_ta_commands(sub)
+    from autograder.viva.commands import register as register_viva
+
+    register_viva(sub)
     args = parser.parse_args(argv)
+    if args.command == "viva":
+        from autograder.viva.commands import run as viva_run
+
+        return viva_run(args)
     if args.command in TA_COMMANDS:
         return TA_COMMANDS[args.command](args)
 
