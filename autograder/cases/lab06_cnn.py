@@ -199,43 +199,17 @@ def held_out_accuracy(model, device) -> float:
     return float((logits.argmax(dim=1).cpu().numpy() == y).mean())
 
 
-_WARMED_UP: set = set()
-
-
-def _warm_up(device):
-    """Run a tiny CNN through two Adam steps on ``device``, once per process and device, before the
-    clock starts: the one-off set-up of the convolution kernels (about 1 s on a CPU; cuDNN and cuBLAS
-    handles on a GPU) is not the student's training time."""
-    if str(device) in _WARMED_UP:
-        return
-    import torch
-    import torch.nn.functional as F
-    from torch import nn
-
-    model = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-                          nn.Linear(32, 10)).to(device)
-    optimizer = torch.optim.Adam(model.parameters())
-    x = torch.zeros(4, 1, 8, 8, device=device)
-    y = torch.zeros(4, dtype=torch.int64, device=device)
-    for _ in range(2):
-        loss = F.cross_entropy(model(x), y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    _WARMED_UP.add(str(device))
-
-
 def run_training(fn, seed=GRADING_SEED, device=None):
     """Train with ``fn`` on the notebook's training digits; held-out accuracy and training seconds."""
     import torch
 
-    from autograder.trained_models import timed, training_conditions
+    from autograder.trained_models import timed, training_conditions, warm_up_cnn
 
     device = grading_device() if device is None else torch.device(device)
     X, y = digits_images("train")
     X, y = tensor(X, dtype=torch.float32, device=device), tensor(y, dtype=torch.int64, device=device)
     with training_conditions(device):
-        _warm_up(device)
+        warm_up_cnn(device)
         model, seconds = timed(fn, X, y, device, seed)
     return {"score": held_out_accuracy(model, device), "seconds": seconds}
 

@@ -7,7 +7,8 @@ same way for the reference and the submission, so both draw the same random star
 ``pgd`` must leave the model's mode and its parameters' ``.grad`` alone (None, or zeros).
 
 ``train_robust_cnn`` is run once on the notebook's 1000 training digits with a fixed seed, timed
-(after the warm-up of lab 6) and scored by its accuracy under FGSM at ``EPS`` on the 400 held-out digits.
+(after ``autograder.trained_models.warm_up_cnn``) and scored by its accuracy under FGSM at ``EPS`` on
+the 400 held-out digits.
 """
 from __future__ import annotations
 
@@ -176,14 +177,14 @@ def run_training(fn, seed=GRADING_SEED, device=None):
     """Train with ``fn`` on the notebook's training digits; robust held-out accuracy and seconds."""
     import torch
 
-    from autograder.cases.lab06_cnn import _warm_up, digits_images
-    from autograder.trained_models import timed, training_conditions
+    from autograder.cases.lab06_cnn import digits_images
+    from autograder.trained_models import timed, training_conditions, warm_up_cnn
 
     device = grading_device() if device is None else torch.device(device)
     X, y = digits_images("train")
     X, y = tensor(X, dtype=torch.float32, device=device), tensor(y, dtype=torch.int64, device=device)
     with training_conditions(device):
-        _warm_up(device)
+        warm_up_cnn(device)
         model, seconds = timed(fn, X, y, EPS, device, seed)
     return {"score": robust_accuracy(model, device), "seconds": seconds}
 

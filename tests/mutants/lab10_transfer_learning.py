@@ -49,15 +49,18 @@ def dann_domain_loss(domain_logits_source, domain_logits_target):
 '''
 
 _FINETUNE = '''
-def finetune(pretrained, X_train, y_train, device, seed):
+def finetune(pretrained, X_train, y_train, device, seed, *, freeze_features=False, lr_features=0.003,
+             lr_head=0.01):
     torch.manual_seed(seed)
     X = torch.as_tensor(X_train).to(device=device, dtype=torch.float32)
     y = torch.as_tensor(y_train).to(device=device, dtype=torch.int64)
     model = copy.deepcopy(pretrained).to(device)
     model[-1] = nn.Linear(model[-1].in_features, 5).to(device)
+    if freeze_features:
+        freeze(model[:-1])
     optimizer = torch.optim.Adam([
-        {"params": model[:-1].parameters(), "lr": 0.003},
-        {"params": model[-1].parameters(), "lr": 0.01},
+        {"params": model[:-1].parameters(), "lr": lr_features},
+        {"params": model[-1].parameters(), "lr": lr_head},
     ])
     model.train()
     for step in range(60):
@@ -139,13 +142,12 @@ def dann_domain_loss(domain_logits_source, domain_logits_target):
                                                        "F.cross_entropy(model(X), (y + 1) % 5)"),
         "optimises only the old head (the new head stays random)": _mutate(
             _FINETUNE, '''    optimizer = torch.optim.Adam([
-        {"params": model[:-1].parameters(), "lr": 0.003},
-        {"params": model[-1].parameters(), "lr": 0.01},
+        {"params": model[:-1].parameters(), "lr": lr_features},
+        {"params": model[-1].parameters(), "lr": lr_head},
     ])''', '''    old_head = pretrained[-1]
     optimizer = torch.optim.Adam(list(model[:-1].parameters()) + list(old_head.parameters()), lr=0.0)'''),
         "learning rate far too large (lr 5)": _mutate(
-            _FINETUNE, '"lr": 0.003},\n        {"params": model[-1].parameters(), "lr": 0.01}',
-            '"lr": 5.0},\n        {"params": model[-1].parameters(), "lr": 5.0}'),
+            _FINETUNE, "lr_features=0.003,\n             lr_head=0.01", "lr_features=5.0,\n             lr_head=5.0"),
     },
 }
 

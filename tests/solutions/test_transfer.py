@@ -1,11 +1,13 @@
-"""Oracles for solutions/transfer.py (lab 10) and the five-seed check of finetune's tiers."""
+"""Oracles for solutions/transfer.py (lab 10), the five-seed check of finetune's tiers, and the
+five-seed check that the DANN experiment beats source-only on the blurred digits."""
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from solutions.transfer import count_trainable, dann_domain_loss, finetune, freeze, grad_reverse, make_cnn
+from solutions.transfer import (blur_domain, count_trainable, dann_domain_loss, dann_experiment, dann_lambda, finetune,
+                                freeze, grad_reverse, make_cnn, pretrained_cnn)
 
 
 def test_freeze_sets_flags_returns_module_and_frozen_weights_do_not_move():
@@ -77,3 +79,69 @@ def test_finetune_reference_passes_every_tier_on_five_seeds():
         for tier in cases.TIERS:
             assert result["score"] >= tier, f"seed {seed}: accuracy {result['score']:.4f} < tier {tier}"
         assert result["seconds"] <= cases.BUDGET_S
+
+
+def test_finetune_options_freeze_the_features_or_set_their_learning_rate():
+    from solutions.transfer import few_labels_5_to_9
+
+    pretrained = pretrained_cnn("cpu", seed=0)
+    X, y = few_labels_5_to_9(3)
+    frozen = finetune(pretrained, X, y, "cpu", 0, freeze_features=True)
+    assert all(torch.equal(a, b) for a, b in zip(frozen[:-1].parameters(), pretrained[:-1].parameters()))
+    assert count_trainable(frozen) == 64 * 5 + 5
+    default = finetune(pretrained, X, y, "cpu", 0)
+    assert not any(torch.equal(a, b) for a, b in zip(default[:-1].parameters(), pretrained[:-1].parameters()))
+    assert all(torch.equal(a, b) for a, b in zip(pretrained.parameters(), pretrained_cnn("cpu", seed=0).parameters()))
+    # η = 0 for the features: they stay put (but trainable), and the head follows the frozen run exactly
+    still = finetune(pretrained, X, y, "cpu", 0, lr_features=0.0)
+    assert all(torch.equal(a, b) for a, b in zip(still[:-1].parameters(), pretrained[:-1].parameters()))
+    assert count_trainable(still) == count_trainable(make_cnn(5))
+    torch.testing.assert_close(still[-1].weight, frozen[-1].weight, rtol=0, atol=0)
+    # a larger head learning rate moves the head further from where the same seed starts it
+    fast = finetune(pretrained, X, y, "cpu", 0, freeze_features=True, lr_head=0.05)
+    torch.manual_seed(0)
+    start = nn.Linear(64, 5).weight.detach()
+    assert (fast[-1].weight - start).norm() > (frozen[-1].weight - start).norm()
+
+
+def test_blur_domain_is_a_mean_filter_brightened_and_clipped():
+    x = torch.zeros(1, 1, 8, 8)
+    x[0, 0, 3, 4] = 0.9
+    x[0, 0, 0, 0] = 1.0
+    out = blur_domain(x)
+    assert out.shape == x.shape
+    # a single bright pixel spreads over its 3×3 neighbourhood: 1.4 · 0.9 / 9 = 0.14 each
+    torch.testing.assert_close(out[0, 0, 2:5, 3:6], torch.full((3, 3), 1.4 * 0.9 / 9))
+    # the corner pixel has only 4 neighbours inside the image (zero padding): 1.4 · 1 / 9 at each
+    torch.testing.assert_close(out[0, 0, :2, :2], torch.full((2, 2), 1.4 / 9))
+    white = blur_domain(torch.ones(1, 1, 8, 8))[0, 0]
+    torch.testing.assert_close(white[1:-1, 1:-1], torch.ones(6, 6))  # 1.4 · 9/9, clipped to 1
+    torch.testing.assert_close(white[0, 1:-1], torch.full((6,), 1.4 * 6 / 9))  # zero padding at the edge
+    torch.testing.assert_close(white[-1, -1], torch.tensor(1.4 * 4 / 9))  # and in the corner
+    assert float(out.sum()) == pytest.approx(1.4 * (0.9 * 9 + 1.0 * 4) / 9, rel=1e-6)
+
+
+def test_dann_lambda_ramps_from_zero_to_its_maximum():
+    assert dann_lambda(0.0) == 0.0
+    assert dann_lambda(1.0, lam_max=1.0) == pytest.approx(2 / (1 + np.exp(-10)) - 1)
+    assert dann_lambda(0.5, lam_max=0.3) == pytest.approx(0.3 * (2 / (1 + np.exp(-5)) - 1))
+    values = [dann_lambda(p / 10) for p in range(11)]
+    assert all(a < b for a, b in zip(values, values[1:])) and values[-1] < 0.3
+
+
+def test_dann_beats_source_only_on_blurred_digits_for_five_seeds():
+    """The runs in autograder/cases/lab10_transfer_learning.py: DANN's accuracy on the blurred (target)
+    validation digits is higher than source-only's for every seed, by a clear margin on average."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        gains = []
+        for seed in range(5):
+            source_only = dann_experiment(False, seed)
+            dann = dann_experiment(True, seed)
+            assert source_only[0] >= 0.9 and dann[0] >= 0.9, f"seed {seed}: clean accuracy {source_only[0]}, {dann[0]}"
+            gains.append(dann[1] - source_only[1])
+            assert gains[-1] > 0.01, f"seed {seed}: DANN {dann[1]:.3f} vs source-only {source_only[1]:.3f}"
+    finally:
+        torch.set_num_threads(threads)
+    assert np.mean(gains) >= 0.05, f"mean gain {np.mean(gains):.3f} over seeds 0–4: {np.round(gains, 3)}"
