@@ -13,6 +13,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("labs", nargs="*", help="lab ids (default: all)")
     p = sub.add_parser("check-lab", help="autograde a lab's reference and blank submissions in a scratch course")
     p.add_argument("lab")
+    p = sub.add_parser("publish", help="build the student bundle (release notebooks, labkit, requirements, README)")
+    p.add_argument("--out", type=Path, default=None, help="folder (default: build/student-bundle; a .zip beside it)")
     p = sub.add_parser("demo", help="release, grade the bundled example cohort with nbgrader, print the table")
     p.add_argument("--out", default="build/demo", help="scratch course root (default: build/demo)")
     p.add_argument("--labs", nargs="+", metavar="LAB", help="labs to grade (default: labs 1-4)")
@@ -37,6 +39,12 @@ def main(argv: list[str] | None = None) -> int:
         from autograder.labcheck import main as check_main
 
         return check_main(args.lab)
+    if args.command == "publish":
+        from autograder.publish import build_bundle
+
+        folder, archive = build_bundle(args.out)
+        print(f"student bundle: {folder} and {archive}")
+        return 0
     if args.command == "demo":
         from autograder.demo import run_demo
 

@@ -10,7 +10,9 @@ reference, the blank release, half done, and the lab's mutants, cycled), then
 3. executes every sanitised notebook once more, alone, with nbclient (the bare execution time),
 
 and prints: the speedup (1 / 2), the overhead of 2 over the bare execution time divided by the
-workers, and the cost per submission. Targets on 2 cores: speedup >= 1.7, overhead <= 15%.
+workers, and the cost per submission. Targets on 2 cores: speedup >= 1.7, overhead <= 15%. It also
+measures the machine's own parallel capacity (a CPU-bound loop in N processes at once against one
+alone): on shared virtual CPUs it is well below N, and the speedup is reported against it too.
 It also checks that both courses got the same grades. Timings are from this run only; the machine
 should be otherwise idle.
 """
@@ -57,6 +59,25 @@ def build(root: Path, per_lab: int) -> Path:
             dest = build_submission(notebook_path(root, "release", lab), notebook_path(root, "submitted", lab, student), fills)
             (dest.parent / "timestamp.txt").write_text("2026-11-20 17:00:00.000000 UTC\n")
     return root
+
+
+_SPIN = "import time\nt = time.perf_counter()\ns = 0\nfor i in range(20_000_000): s += i\nprint(time.perf_counter() - t)"
+
+
+def parallel_capacity(workers: int, repeats: int = 3) -> float:
+    """How many times one process's CPU work this machine does with ``workers`` processes at once.
+
+    A pure-Python loop timed alone, then in ``workers`` processes started together: capacity =
+    workers * t_alone / t_slowest. On dedicated cores it is close to ``workers``; on shared virtual
+    CPUs it can be much lower, and no grader can beat it.
+    """
+    ratios = []
+    for _ in range(repeats):
+        alone = float(subprocess.run([sys.executable, "-c", _SPIN], capture_output=True, text=True).stdout)
+        procs = [subprocess.Popen([sys.executable, "-c", _SPIN], stdout=subprocess.PIPE, text=True) for _ in range(workers)]
+        together = max(float(p.communicate()[0]) for p in procs)
+        ratios.append(workers * alone / together)
+    return sorted(ratios)[len(ratios) // 2]  # the median of ``repeats`` measurements
 
 
 def bare_execution_seconds(root: Path) -> list[float]:
@@ -107,6 +128,7 @@ def main() -> int:
 
     bare = bare_execution_seconds(parallel_root)
     ideal = sum(bare) / args.workers
+    capacity = parallel_capacity(args.workers)
     same = all(cell_scores(serial_root, lab, s) == cell_scores(parallel_root, lab, s)
                for lab in LABS for s in cohort(lab, args.per_lab))
     print()
@@ -115,6 +137,9 @@ def main() -> int:
     print(f"speedup (serial / parallel)     {serial_s / parallel_s:.2f}x   target >= 1.7x")
     print(f"overhead over bare / workers    {100 * (parallel_s / ideal - 1):.1f}%   target <= 15%")
     print(f"cost per submission             serial {serial_s / n:.2f} s, parallel {parallel_s / n:.2f} s wall")
+    print(f"machine's parallel capacity     {capacity:.2f}x with {args.workers} CPU-bound processes (the ceiling of any speedup)")
+    print(f"speedup / capacity              {serial_s / parallel_s / capacity:.2f}")
+    print(f"overhead over bare / capacity   {100 * (parallel_s / (sum(bare) / capacity) - 1):.1f}%")
     print(f"same grades in both courses     {same}")
     return 0 if same else 1
 

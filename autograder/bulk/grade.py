@@ -126,16 +126,18 @@ class Grader:
         """Stage an outcome, save its grades with nbgrader, record it; returns the table row."""
         student, digest = outcome.student, outcome.digest
         self.state.stage(student, digest, outcome.__dict__)
-        return self._save(student, digest, outcome.__dict__)
+        return self._save(student, digest, outcome.__dict__, prepared=True)
 
-    def _save(self, student: str, digest: str, outcome: dict) -> Result:
+    def _save(self, student: str, digest: str, outcome: dict, prepared: bool) -> Result:
+        """Save a staged outcome's grades; ``prepared``: the sanitised folder is in place (else redo it)."""
         executed = outcome["executed"]
         if any(not text for text in executed.values()):
             # The grading process itself failed on the worker: nothing to score; say so, grade nothing.
             reason = "; ".join(s.get("reason", "") for s in outcome["status"].values())
             self.state.log("failed", student, digest, reason=reason)
             return Result(student, FAILED, reasons=[reason], seconds=outcome.get("seconds", 0.0), worker=outcome.get("worker", ""))
-        self.pipeline.prepare(self.lab, student)  # idempotent; restores the folder after a crash
+        if not prepared:
+            self.pipeline.prepare(self.lab, student)  # after a crash: records and folder, idempotent
         self.pipeline.save(self.lab, student, executed)
         reasons = []
         for name, text in executed.items():
@@ -174,82 +176,92 @@ def _accepts_n_workers(client) -> bool:
 
 def grade_lab(root: Path, lab: str, *, client=None, students: list[str] | None = None, force: bool = False,
               limits: Limits | None = None, progress: bool = True) -> list[Result]:
-    """Grade ``lab`` on course ``root`` through Dask ``client``; returns one :class:`Result` per student.
+    """Grade ``lab`` on course ``root`` through Dask ``client``; returns one :class:`Result` per student."""
+    return grade_labs(root, [lab], client=client, students=students, force=force,
+                      limits={lab: limits} if limits else None, progress=progress)[lab]
+
+
+def grade_labs(root: Path, labs: list[str], *, client=None, students: list[str] | None = None, force: bool = False,
+               limits: dict[str, Limits] | None = None, progress: bool = True) -> dict[str, list[Result]]:
+    """Grade ``labs`` on course ``root`` through Dask ``client``; ``{lab: one Result per student}``.
 
     ``client`` is a ``distributed.Client`` or a function that makes one (called only if a notebook
-    needs running).
+    needs running). The notebooks of all labs share one queue, so no worker waits at a lab's end.
     """
     from distributed import as_completed
 
     from autograder.bulk.progress import GradingProgress
 
-    grader = Grader(root, lab, limits, force)
-    todo = grader.students(students)
-    results: list[Result] = []
-    runnable: list[tuple[str, str]] = []
-    for student in todo:
-        digest = submission_digest(grader.pipeline.submitted_dir(lab, student), grader.source_nb)
-        if not force and grader.state.is_current(student, digest):
-            rec = grader.state.records[student]
-            results.append(Result(student, SKIPPED, rec.get("score"), rec.get("max_score"), ["unchanged since the last grade"]))
-            continue
-        staged = None if force else grader.state.staged(student, digest)
-        if staged is not None:  # executed before the driver stopped: save it, do not run it again
-            results.append(grader._save(student, digest, staged))
-            continue
-        reason = grader.why_not_runnable(student)
-        if reason:
-            results.append(grader.zero(student, digest, reason))
-            continue
-        runnable.append((student, digest))
+    graders = {lab: Grader(root, lab, (limits or {}).get(lab), force) for lab in labs}
+    todo = {lab: graders[lab].students(students) for lab in labs}
+    results: dict[str, list[Result]] = {lab: [] for lab in labs}
+    runnable: list[tuple[str, str, str]] = []
+    for lab, grader in graders.items():
+        for student in todo[lab]:
+            digest = submission_digest(grader.pipeline.submitted_dir(lab, student), grader.source_nb)
+            if not force and grader.state.is_current(student, digest):
+                rec = grader.state.records[student]
+                results[lab].append(Result(student, SKIPPED, rec.get("score"), rec.get("max_score"),
+                                           ["unchanged since the last grade"]))
+                continue
+            staged = None if force else grader.state.staged(student, digest)
+            if staged is not None:  # executed before the driver stopped: save it, do not run it again
+                results[lab].append(grader._save(student, digest, staged, prepared=False))
+                continue
+            reason = grader.why_not_runnable(student)
+            if reason:
+                results[lab].append(grader.zero(student, digest, reason))
+                continue
+            runnable.append((lab, student, digest))
 
-    if runnable and callable(client) and not hasattr(client, "submit"):
-        client = client()  # start (or reach) the cluster only when there is something to run
-    if not runnable:
-        return results
-    use_gpu = _uses_torch(lab) and _gpu_workers(client) > 0
-    n_workers = max(1, len(client.scheduler_info().get("workers", {})))
-    window = 2 * n_workers  # notebooks prepared ahead of the workers
-    bar = GradingProgress(lab, total=len(runnable), enabled=progress)
-    with bar:
-        queue = list(runnable)
-        pending = as_completed()
-        futures = {}
+    if runnable:
+        if callable(client) and not hasattr(client, "submit"):
+            client = client()  # start (or reach) the cluster only when there is something to run
+        gpu_workers = _gpu_workers(client)
+        n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+        window = 2 * n_workers  # notebooks prepared ahead of the workers
+        label = labs[0] if len(labs) == 1 else f"{len(labs)} labs"
+        bar = GradingProgress(label, total=len(runnable), enabled=progress)
+        with bar:
+            queue = list(runnable)
+            pending = as_completed()
+            futures = {}
 
-        def submit_next():
-            while queue:
-                student, digest = queue.pop(0)
-                try:
-                    job = grader.job(student, digest, use_gpu)
-                except Exception as exc:  # noqa: BLE001 - nbgrader refused the notebook (bad metadata...)
-                    row = grader.zero(student, digest, f"nbgrader could not prepare the notebook: {str(exc).strip()[-300:]}")
-                    results.append(row)
-                    bar.advance(row)
-                    continue
-                break
-            else:
-                return
-            fut = client.submit(execute_job, job, key=f"grade-{lab}-{student}-{digest[:12]}", pure=False,
-                                resources={"GPU": 1} if use_gpu else None)
-            futures[fut.key] = (student, digest)
-            pending.add(fut)
+            def submit_next():
+                while queue:
+                    lab, student, digest = queue.pop(0)
+                    use_gpu = gpu_workers > 0 and _uses_torch(lab)
+                    try:
+                        job = graders[lab].job(student, digest, use_gpu)
+                    except Exception as exc:  # noqa: BLE001 - nbgrader refused the notebook (bad metadata...)
+                        row = graders[lab].zero(student, digest,
+                                                f"nbgrader could not prepare the notebook: {str(exc).strip()[-300:]}")
+                        results[lab].append(row)
+                        bar.advance(row)
+                        continue
+                    fut = client.submit(execute_job, job, key=f"grade-{lab}-{student}-{digest[:12]}", pure=False,
+                                        resources={"GPU": 1} if use_gpu else None)
+                    futures[fut.key] = (lab, student, digest)
+                    pending.add(fut)
+                    return
 
-        while queue and len(futures) < window:
-            submit_next()
-        for fut in pending:
-            student, digest = futures.pop(fut.key)
-            try:
-                outcome = fut.result()
-                row = grader.finish(outcome)
-            except Exception as exc:  # noqa: BLE001 - a lost worker after Dask's own retries
-                grader.state.log("failed", student, digest, reason=str(exc))
-                row = Result(student, FAILED, reasons=[f"{type(exc).__name__}: {exc}"])
-            results.append(row)
-            bar.advance(row)
-            if queue:
+            while queue and len(futures) < window:
                 submit_next()
-    order = {s: i for i, s in enumerate(todo)}
-    return sorted(results, key=lambda r: order.get(r.student, 0))
+            for fut in pending:
+                lab, student, digest = futures.pop(fut.key)
+                try:
+                    row = graders[lab].finish(fut.result())
+                except Exception as exc:  # noqa: BLE001 - a lost worker after Dask's own retries
+                    graders[lab].state.log("failed", student, digest, reason=str(exc))
+                    row = Result(student, FAILED, reasons=[f"{type(exc).__name__}: {exc}"])
+                results[lab].append(row)
+                bar.advance(row)
+                if queue:
+                    submit_next()
+    for lab in labs:
+        order = {s: i for i, s in enumerate(todo[lab])}
+        results[lab].sort(key=lambda r: order.get(r.student, 0))
+    return results
 
 
 def make_client(scheduler: str | None, workers: int):
@@ -269,7 +281,7 @@ def make_client(scheduler: str | None, workers: int):
 def run_grade(root: Path, labs: list[str], *, scheduler: str | None = None, workers: int = 2, students=None,
               force: bool = False, limits: dict[str, Limits] | None = None,
               progress: bool = True) -> dict[str, list[Result]]:
-    """The ``dlcourse grade`` command: grade each lab in turn on one cluster, printing a table per lab."""
+    """The ``dlcourse grade`` command: grade the labs on one cluster (one queue), print a table per lab."""
     from autograder.bulk.progress import print_results
 
     made = []
@@ -279,13 +291,14 @@ def run_grade(root: Path, labs: list[str], *, scheduler: str | None = None, work
             made.append(make_client(scheduler, workers))
         return made[-1][0]
 
-    out = {}
+    started = time.monotonic()
     try:
+        out = grade_labs(root, labs, client=connect, students=students, force=force, limits=limits, progress=progress)
+        seconds = time.monotonic() - started
         for lab in labs:
-            started = time.monotonic()
-            out[lab] = grade_lab(root, lab, client=connect, students=students, force=force,
-                                 limits=(limits or {}).get(lab), progress=progress)
-            print_results(lab, out[lab], time.monotonic() - started)
+            print_results(lab, out[lab], seconds if len(labs) == 1 else None)
+        if len(labs) > 1:
+            print(f"{sum(len(r) for r in out.values())} submissions of {len(labs)} labs in {seconds:.0f} s")
     finally:
         for client, cluster in made:
             client.close()

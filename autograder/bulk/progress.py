@@ -33,10 +33,11 @@ class GradingProgress:
         self.progress.update(self.task, advance=1, failures=self.failures)
 
 
-def print_results(lab: str, results, seconds: float, console: Console | None = None) -> None:
+def print_results(lab: str, results, seconds: float | None, console: Console | None = None) -> None:
     """The final table: one row per student, with score, status, reasons, where and how long."""
     console = console or Console()
-    table = Table(title=f"{lab}: {len(results)} submission(s) in {seconds:.0f} s")
+    took = f" in {seconds:.0f} s" if seconds is not None else ""
+    table = Table(title=f"{lab}: {len(results)} submission(s){took}")
     for col in ("student", "score", "status", "reasons", "s", "worker"):
         table.add_column(col, overflow="fold")
     for r in results:
