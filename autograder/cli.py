@@ -119,17 +119,13 @@ def _collect(args) -> int:
 
 
 def _grade(args) -> int:
-    from dataclasses import replace
+    from autograder.bulk.grade import run_grade
 
-    from autograder.bulk.grade import Grader, run_grade
-
-    root = _root(args)
     overrides = {k: v for k, v in (("wall_s", args.wall_s), ("memory_mib", args.memory_mib),
                                    ("output_bytes", args.output_bytes),
                                    ("cell_timeout_s", args.cell_timeout_s), ("startup_s", args.startup_s)) if v is not None}
-    limits = {lab: replace(Grader(root, lab).limits, **overrides) for lab in args.labs}
-    results = run_grade(root, args.labs, scheduler=args.scheduler, workers=args.workers, students=args.student,
-                        force=args.force, limits=limits, progress=not args.no_progress)
+    results = run_grade(_root(args), args.labs, scheduler=args.scheduler, workers=args.workers, students=args.student,
+                        force=args.force, limit_overrides=overrides, progress=not args.no_progress)
     return 1 if any(r.status == "failed" for rows in results.values() for r in rows) else 0
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import nbformat
@@ -74,13 +74,13 @@ def _uses_torch(lab: str) -> bool:
 
 
 class Grader:
-    """Grades one lab of one course root. ``client`` is a ``distributed.Client`` (or ``None``: run in-process)."""
+    """Grades one lab of one course root: plans, prepares and saves in the driver (the gradebook writer)."""
 
-    def __init__(self, root: Path, lab: str, limits: Limits | None = None, force: bool = False):
+    def __init__(self, root: Path, lab: str, limit_overrides: dict | None = None, force: bool = False):
         self.pipeline = Pipeline(root)
         self.lab = lab
         cfg_timeout = self.pipeline.config.Execute.get("timeout", 60) if "Execute" in self.pipeline.config else 60
-        self.limits = limits or Limits(cell_timeout_s=int(cfg_timeout))
+        self.limits = replace(Limits(cell_timeout_s=int(cfg_timeout)), **(limit_overrides or {}))
         self.force = force
         self.state = GradingState(self.pipeline.root, lab)
         self.notebooks = self.pipeline.notebook_names(lab)
@@ -131,11 +131,6 @@ class Grader:
     def _save(self, student: str, digest: str, outcome: dict, prepared: bool) -> Result:
         """Save a staged outcome's grades; ``prepared``: the sanitised folder is in place (else redo it)."""
         executed = outcome["executed"]
-        if any(not text for text in executed.values()):
-            # The grading process itself failed on the worker: nothing to score; say so, grade nothing.
-            reason = "; ".join(s.get("reason", "") for s in outcome["status"].values())
-            self.state.log("failed", student, digest, reason=reason)
-            return Result(student, FAILED, reasons=[reason], seconds=outcome.get("seconds", 0.0), worker=outcome.get("worker", ""))
         if not prepared:
             self.pipeline.prepare(self.lab, student)  # after a crash: records and folder, idempotent
         self.pipeline.save(self.lab, student, executed)
@@ -163,28 +158,24 @@ class Grader:
         return Result(student, ZERO, score, max_score, [reason])
 
 
-def _gpu_workers(client) -> int:
-    info = client.scheduler_info(n_workers=-1) if _accepts_n_workers(client) else client.scheduler_info()
-    return sum(int(w.get("resources", {}).get("GPU", 0)) for w in info.get("workers", {}).values())
-
-
-def _accepts_n_workers(client) -> bool:
-    import inspect
-
-    return "n_workers" in inspect.signature(client.scheduler_info).parameters
+def _workers(client) -> dict[str, dict]:
+    """Every worker of the cluster (``scheduler_info`` lists only five unless asked for all)."""
+    return client.scheduler_info(n_workers=-1).get("workers", {})
 
 
 def grade_lab(root: Path, lab: str, *, client=None, students: list[str] | None = None, force: bool = False,
-              limits: Limits | None = None, progress: bool = True) -> list[Result]:
+              limit_overrides: dict | None = None, progress: bool = True) -> list[Result]:
     """Grade ``lab`` on course ``root`` through Dask ``client``; returns one :class:`Result` per student."""
     return grade_labs(root, [lab], client=client, students=students, force=force,
-                      limits={lab: limits} if limits else None, progress=progress)[lab]
+                      limit_overrides=limit_overrides, progress=progress)[lab]
 
 
 def grade_labs(root: Path, labs: list[str], *, client=None, students: list[str] | None = None, force: bool = False,
-               limits: dict[str, Limits] | None = None, progress: bool = True) -> dict[str, list[Result]]:
+               limit_overrides: dict | None = None, progress: bool = True) -> dict[str, list[Result]]:
     """Grade ``labs`` on course ``root`` through Dask ``client``; ``{lab: one Result per student}``.
 
+    ``limit_overrides``: :class:`Limits` fields to change from the defaults (per-cell timeout from
+    ``nbgrader_config.py``).
     ``client`` is a ``distributed.Client`` or a function that makes one (called only if a notebook
     needs running). The notebooks of all labs share one queue, so no worker waits at a lab's end.
     """
@@ -192,7 +183,7 @@ def grade_labs(root: Path, labs: list[str], *, client=None, students: list[str] 
 
     from autograder.bulk.progress import GradingProgress
 
-    graders = {lab: Grader(root, lab, (limits or {}).get(lab), force) for lab in labs}
+    graders = {lab: Grader(root, lab, limit_overrides, force) for lab in labs}
     todo = {lab: graders[lab].students(students) for lab in labs}
     results: dict[str, list[Result]] = {lab: [] for lab in labs}
     runnable: list[tuple[str, str, str]] = []
@@ -217,8 +208,9 @@ def grade_labs(root: Path, labs: list[str], *, client=None, students: list[str] 
     if runnable:
         if callable(client) and not hasattr(client, "submit"):
             client = client()  # start (or reach) the cluster only when there is something to run
-        gpu_workers = _gpu_workers(client)
-        n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+        workers = _workers(client)
+        gpu_workers = sum(int(w.get("resources", {}).get("GPU", 0)) for w in workers.values())
+        n_workers = max(1, len(workers))
         window = 2 * n_workers  # notebooks prepared ahead of the workers
         label = labs[0] if len(labs) == 1 else f"{len(labs)} labs"
         bar = GradingProgress(label, total=len(runnable), enabled=progress)
@@ -279,7 +271,7 @@ def make_client(scheduler: str | None, workers: int):
 
 
 def run_grade(root: Path, labs: list[str], *, scheduler: str | None = None, workers: int = 2, students=None,
-              force: bool = False, limits: dict[str, Limits] | None = None,
+              force: bool = False, limit_overrides: dict | None = None,
               progress: bool = True) -> dict[str, list[Result]]:
     """The ``dlcourse grade`` command: grade the labs on one cluster (one queue), print a table per lab."""
     from autograder.bulk.progress import print_results
@@ -293,7 +285,8 @@ def run_grade(root: Path, labs: list[str], *, scheduler: str | None = None, work
 
     started = time.monotonic()
     try:
-        out = grade_labs(root, labs, client=connect, students=students, force=force, limits=limits, progress=progress)
+        out = grade_labs(root, labs, client=connect, students=students, force=force,
+                         limit_overrides=limit_overrides, progress=progress)
         seconds = time.monotonic() - started
         for lab in labs:
             print_results(lab, out[lab], seconds if len(labs) == 1 else None)
