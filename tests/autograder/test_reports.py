@@ -1,0 +1,82 @@
+"""The report codec: what a grading kernel sends must decode to the same values, and nothing else."""
+import base64
+import io
+import json
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from autograder import reports
+
+
+def _roundtrip(value):
+    return reports.decode(json.loads(json.dumps(reports.encode(value))))
+
+
+def test_graded_output_types_survive_the_trip_through_json():
+    value = {"w": np.arange(6, dtype=np.float32).reshape(2, 3), 3: (1, 2.5, True, None, "s"),
+             "scalar": np.float32(0.25), "f64": np.float64(0.5), "flag": np.bool_(True), "nan": float("nan"), "inf": -float("inf"),
+             "tensor": torch.tensor([[1.0, 2.0]], dtype=torch.float64), "nested": [[np.int64(7)]]}
+    got = _roundtrip(value)
+    assert set(got) == set(value)
+    assert got["w"].dtype == np.float32 and np.array_equal(got["w"], value["w"])
+    assert got[3] == (1, 2.5, True, None, "s") and isinstance(got[3], tuple)
+    assert got["scalar"] == 0.25 and got["scalar"].dtype == np.float32 and np.ndim(got["scalar"]) == 0
+    assert got["f64"] == 0.5  # np.float64 is a Python float: sent as a JSON number
+    assert got["flag"] == np.bool_(True) and np.ndim(got["flag"]) == 0
+    assert np.isnan(got["nan"]) and got["inf"] == -np.inf
+    assert isinstance(got["tensor"], np.ndarray) and got["tensor"].tolist() == [[1.0, 2.0]]
+    assert got["nested"][0][0] == 7
+
+
+def test_objects_are_reported_by_type_name_only():
+    got = _roundtrip({"model": torch.nn.Linear(2, 2), "fn": len})
+    assert isinstance(got["model"], reports.Unencodable) and got["model"].type_name == "Linear"
+    assert got["fn"].type_name == "builtin_function_or_method"
+
+
+def test_an_array_that_needs_pickle_is_refused():
+    buf = io.BytesIO()
+    np.save(buf, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    forged = {"__array__": base64.b64encode(buf.getvalue()).decode()}
+    with pytest.raises(reports.ReportError):
+        reports.decode(forged)
+
+
+@pytest.mark.parametrize("forged", [
+    {"__pickle__": base64.b64encode(pickle.dumps(print)).decode()},
+    {"__array__": "not base64!"},
+    {"__tuple__": "x"},
+    {"__dict__": [[[1], 2]]},          # an unhashable key
+    {"a": 1, "b": 2},                  # an untagged dict
+    {"__float__": "1e999x"},
+])
+def test_malformed_reports_raise_report_error(forged):
+    with pytest.raises(reports.ReportError):
+        reports.decode(forged)
+
+
+def test_nesting_is_bounded_both_ways():
+    deep = []
+    for _ in range(reports.MAX_DEPTH + 5):
+        deep = [deep]
+    assert "__object__" in json.dumps(reports.encode(deep))
+    forged = []
+    for _ in range(reports.MAX_DEPTH + 5):
+        forged = [forged]
+    with pytest.raises(reports.ReportError):
+        reports.decode(forged)
+
+
+def test_parse_checks_layout_and_qualname():
+    payload = {"version": 1, "qualname": "lab.f", "cases": [{"case": "a", "output": 1.5}, {"case": "b", "error": "boom"}]}
+    parsed = reports.parse(payload, "lab.f")
+    assert parsed["cases"] == [("a", 1.5, None), ("b", None, "boom")] and not parsed["not_implemented"]
+    with pytest.raises(reports.ReportError, match="not 'lab.g'"):
+        reports.parse(payload, "lab.g")
+    with pytest.raises(reports.ReportError):
+        reports.parse({**payload, "version": 2}, "lab.f")
+    with pytest.raises(reports.ReportError):
+        reports.parse({**payload, "cases": [{"output": 1}]}, "lab.f")
