@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test release venv clean
+.PHONY: demo test release venv sandbox clean
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,8 +14,17 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 
 venv: $(STAMP)
 
+## The grading sandbox (Debian's bubblewrap). Installed with apt when this is root on Debian/Ubuntu;
+## otherwise says how. Without it `dlcourse grade` still runs, unsandboxed, and says so.
+sandbox:
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null 2>&1 || \
+	    { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; }; \
+	  else echo "bubblewrap is not installed: sudo apt install bubblewrap (grading then runs unsandboxed)"; fi; }
+
 ## Regenerate release/ from source/ with nbgrader, grade the bundled example cohort, print the table.
-demo: $(STAMP)
+demo: $(STAMP) sandbox
 	$(BIN)/dlcourse demo
 
 ## Regenerate release/ only.
@@ -23,7 +32,7 @@ release: $(STAMP)
 	$(BIN)/dlcourse release
 
 ## The whole test suite (what CI runs).
-test: $(STAMP)
+test: $(STAMP) sandbox
 	# One BLAS/torch thread per process: two xdist workers already use both cores, and
 	# oversubscribed torch threads made small trainings 10-100x slower on 2 cores.
 	OMP_NUM_THREADS=1 MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 --dist loadgroup -q

@@ -80,6 +80,10 @@ def _add_ta_commands(sub) -> None:
     p.add_argument("--output-bytes", type=int, default=None, help="output kept per cell (bytes)")
     p.add_argument("--cell-timeout-s", type=int, default=None, help="per-cell timeout (default: nbgrader_config.py)")
     p.add_argument("--startup-s", type=int, default=None, help="seconds a kernel may take to start")
+    p.add_argument("--disk-mib", type=int, default=None, help="what a notebook may write into its folder (MiB)")
+    p.add_argument("--sandbox", choices=["auto", "require", "none"], default="auto",
+                   help="kernel sandbox: bubblewrap when it works (auto), refuse to grade without it (require), "
+                        "or off (none); the active protections are printed first")
     p.add_argument("--no-progress", action="store_true")
     _course_arg(p)
 
@@ -123,9 +127,15 @@ def _grade(args) -> int:
 
     overrides = {k: v for k, v in (("wall_s", args.wall_s), ("memory_mib", args.memory_mib),
                                    ("output_bytes", args.output_bytes),
-                                   ("cell_timeout_s", args.cell_timeout_s), ("startup_s", args.startup_s)) if v is not None}
-    results = run_grade(_root(args), args.labs, scheduler=args.scheduler, workers=args.workers, students=args.student,
-                        force=args.force, limit_overrides=overrides, progress=not args.no_progress)
+                                   ("cell_timeout_s", args.cell_timeout_s), ("startup_s", args.startup_s),
+                                   ("disk_mib", args.disk_mib)) if v is not None}
+    try:
+        results = run_grade(_root(args), args.labs, scheduler=args.scheduler, workers=args.workers,
+                            students=args.student, force=args.force, limit_overrides=overrides,
+                            progress=not args.no_progress, sandbox=args.sandbox)
+    except RuntimeError as exc:  # --sandbox require without a working sandbox
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 1 if any(r.status == "failed" for rows in results.values() for r in rows) else 0
 
 
@@ -140,9 +150,11 @@ def _report(args) -> int:
 def _feedback(args) -> int:
     from autograder.bulk.feedback import write_feedback
 
-    written = write_feedback(_root(args), args.lab, args.student)
+    written, withheld = write_feedback(_root(args), args.lab, args.student)
     print(f"feedback: {len(written)} file(s) under {_root(args) / 'feedback'}")
-    return 0
+    for path, why in withheld.items():
+        print(f"withheld (deleted, not handed out): {path}: {why[0]}", file=sys.stderr)
+    return 1 if withheld else 0
 
 
 TA_COMMANDS = {"roster": _roster, "collect": _collect, "grade": _grade, "report": _report, "feedback": _feedback}

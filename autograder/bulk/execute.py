@@ -11,31 +11,38 @@ what nbgrader lacks added:
   says why, so nbgrader's grade-saving step scores what ran before and gives 0 to the rest;
 * a memory watchdog on the kernel's process tree (resident memory; works with CUDA, unlike rlimits);
 * a wall-clock limit for the whole notebook, kernel start included;
-* an output cap per cell (a cell that prints without end keeps its first ``output_bytes``).
+* an output cap per cell (a cell that prints without end keeps its first ``output_bytes``);
+* a disk quota on the working copy (the kernel is killed when it has written ``disk_mib``);
+* the kernel started inside :mod:`autograder.bulk.sandbox` (bubblewrap and rlimits) when one is given.
 
 The kernel is a process of its own; the student's code never runs in the worker. From the command
 line: exit status 0 executed (whatever the student's code did), 3 the kernel failed to start (the
 caller may retry: that is infrastructure, not the student), 2 bad input. ``STATUS.json`` holds
-``{"status", "reason", "seconds"}``; status is ``ok``, ``kernel_died``, ``memory``, ``wall_clock`` or
-``start_failed``.
+``{"status", "reason", "seconds"}``; status is ``ok``, ``kernel_died``, ``memory``, ``wall_clock``,
+``disk`` or ``start_failed``.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import shutil
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
 
 import nbformat
+from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
+from autograder import reports
 from autograder.bulk.limits import Limits
+from autograder.bulk.sandbox import Sandbox
 
 START_FAILED_EXIT = 3
 
@@ -87,12 +94,49 @@ def _kill_tree(pid: int) -> None:
             pass
 
 
+def _tree_bytes(folder: Path) -> int:
+    total = 0
+    for dirpath, _dirs, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(dirpath, name)).st_size
+            except OSError:
+                pass
+    return total
+
+
+class WrappedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel command goes through ``wrap`` (the sandbox and rlimits)."""
+
+    wrap = None
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        cmd = super().format_kernel_cmd(extra_arguments)
+        return self.wrap(cmd) if self.wrap else cmd
+
+
 class GuardedExecute(Execute):
     """nbgrader's ``Execute`` with an output cap, a memory watchdog, a wall clock, and dead-kernel marking."""
 
     output_bytes = Integer(1_000_000, help="bytes of output kept per cell").tag(config=True)
     memory_mib = Integer(4096, help="kernel memory limit (resident, MiB)").tag(config=True)
     wall_s = Integer(600, help="wall-clock limit for the whole notebook (s)").tag(config=True)
+    disk_mib = Integer(512, help="what the notebook may write into its folder (MiB)").tag(config=True)
+    wrap = None  # the kernel command -> the command that starts it (sandbox, rlimits)
+    ipc_dir = None  # a folder for Unix-socket connections (a sandboxed kernel has no network)
+
+    def create_kernel_manager(self):
+        self.kernel_manager_class = WrappedKernelManager
+        km = super().create_kernel_manager()
+        km.wrap = self.wrap
+        if self.ipc_dir:
+            # Interrupt (cell timeout) over the control channel: a signal from here would reach
+            # bubblewrap, not the kernel inside its PID namespace.
+            km.kernel_spec.interrupt_mode = "message"
+            km.transport = "ipc"
+            km.ip = str(Path(self.ipc_dir) / "k")
+            km.connection_file = str(Path(self.ipc_dir) / "kernel.json")
+        return km
 
     def _kernel_pid(self) -> int | None:
         prov = getattr(self.km, "provisioner", None)
@@ -100,26 +144,38 @@ class GuardedExecute(Execute):
         return getattr(proc, "pid", None)
 
     def output(self, outs, msg, display_id, cell_index):
-        size = len(json.dumps(msg.get("content", {}), default=str))
-        used = self._output_used.get(cell_index, 0)
-        self._output_used[cell_index] = used + size
-        if used + size > self.output_bytes:
-            if cell_index not in self._output_capped:
-                self._output_capped.add(cell_index)
+        content = msg.get("content", {})
+        size = len(json.dumps(content, default=str))
+        # A grader's report (outputs on the hidden cases) has its own, larger cap per cell: a trained
+        # model's held-out outputs can be a few MB, and dropping them would zero the cell.
+        is_report = reports.MIME in (content.get("data") or {})
+        key, cap = ((cell_index, "report"), reports.MAX_BYTES) if is_report else (cell_index, self.output_bytes)
+        used = self._output_used.get(key, 0)
+        self._output_used[key] = used + size
+        if used + size > cap:
+            if key not in self._output_capped:
+                self._output_capped.add(key)
+                what = "reports" if is_report else "output"
                 outs.append(NotebookNode(output_type="stream", name="stderr",
-                                         text=f"[dlcourse: output over {self.output_bytes} bytes; the rest of this cell's output was dropped]\n"))
+                                         text=f"[dlcourse: {what} over {cap} bytes; the rest of this cell's {what} was dropped]\n"))
             return None
         return super().output(outs, msg, display_id, cell_index)
 
     def _watch(self, started: float) -> None:
         """Kill the kernel when it passes the memory limit or the notebook passes the wall clock."""
         limit = self.memory_mib * 1024 * 1024
+        disk = self.disk_mib * 1024 * 1024
+        folder = Path(self.resources.get("metadata", {}).get("path") or ".")
+        ticks = 0
         while not self._done.wait(0.2):
+            ticks += 1
             pid = self._kernel_pid()
             if time.monotonic() - started > self.wall_s:
                 self.stop_reason = ("wall_clock", f"the notebook ran past the wall-clock limit of {self.wall_s} s")
             elif pid and _tree_rss(pid) > limit:
                 self.stop_reason = ("memory", f"the kernel used more than the memory limit of {self.memory_mib} MiB")
+            elif ticks % 5 == 0 and _tree_bytes(folder) > disk:
+                self.stop_reason = ("disk", f"the notebook wrote more than the disk quota of {self.disk_mib} MiB")
             else:
                 continue
             if pid:
@@ -132,8 +188,8 @@ class GuardedExecute(Execute):
         NotebookClient.__init__(self, nb, km)
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
-        self._output_used: dict[int, int] = {}
-        self._output_capped: set[int] = set()
+        self._output_used: dict = {}
+        self._output_capped: set = set()
         self._done = threading.Event()
         self.stop_reason: tuple[str, str] | None = None
         self.kernel_started = False
@@ -160,19 +216,28 @@ class GuardedExecute(Execute):
 
 
 def execute_notebook(notebook: Path, limits: Limits, kernel_name: str = "python3",
-                     env: dict | None = None) -> tuple[NotebookNode, dict, int]:
+                     env: dict | None = None, sandbox: Sandbox | None = None) -> tuple[NotebookNode, dict, int]:
     """Execute ``notebook`` in its folder; ``(executed notebook, status, exit code)``.
 
-    ``env`` is the kernel's environment (default: this process's). The exit code is
-    :data:`START_FAILED_EXIT` when the kernel never started, else 0.
+    ``env`` is the kernel's environment (default: this process's), filtered by ``sandbox`` when one
+    is given; the kernel then starts inside it, with the notebook's folder as its only writable
+    place. The exit code is :data:`START_FAILED_EXIT` when the kernel never started, else 0.
     """
     started = time.monotonic()
     env = dict(os.environ if env is None else env)
+    use_gpu = bool(env.get("DLCOURSE_GRADING_GPU"))
     nb = nbformat.read(notebook, as_version=nbformat.NO_CONVERT)
     ex = GuardedExecute(timeout=limits.cell_timeout_s, startup_timeout=limits.startup_s,
                         kernel_name=kernel_name, output_bytes=limits.output_bytes,
-                        memory_mib=limits.memory_mib, wall_s=limits.wall_s)
-    if env.get("DLCOURSE_GRADING_GPU"):
+                        memory_mib=limits.memory_mib, wall_s=limits.wall_s, disk_mib=limits.disk_mib)
+    ipc_dir = None
+    if sandbox is not None:
+        workdir = notebook.parent.resolve()
+        ipc_dir = Path(tempfile.mkdtemp(prefix="dlcourse-ipc-")) if sandbox.active else None
+        ex.wrap = lambda cmd: sandbox.command(cmd, workdir, ipc_dir, limits, use_gpu)
+        ex.ipc_dir = ipc_dir
+        env = sandbox.environment(env)
+    if use_gpu:
         ex.extra_arguments = list(ex.extra_arguments) + [
             '--IPKernelApp.exec_lines=["import autograder.torch_grading as _g; _g.grading_defaults(); del _g"]']
     ex.kernel_env = env
@@ -193,6 +258,9 @@ def execute_notebook(notebook: Path, limits: Limits, kernel_name: str = "python3
             status = {"status": kind, "reason": reason}
             code = START_FAILED_EXIT if kind == "start_failed" else 0
             mark_not_run(nb, 0, "KernelNotStarted", reason)
+    finally:
+        if ipc_dir:
+            shutil.rmtree(ipc_dir, ignore_errors=True)
     status["seconds"] = round(time.monotonic() - started, 3)
     return nb, status, code
 

@@ -22,6 +22,7 @@ from autograder.bulk.pipeline import Pipeline
 from autograder.bulk.state import GradingState, submission_digest
 from autograder.bulk.tasks import Job, Outcome, execute_job
 from autograder.course import SOURCE
+from autograder.seeding import run_seed
 
 #: Statuses of a submission after a run.
 GRADED, ZERO, SKIPPED, FAILED = "graded", "zero", "unchanged", "failed"
@@ -76,12 +77,14 @@ def _uses_torch(lab: str) -> bool:
 class Grader:
     """Grades one lab of one course root: plans, prepares and saves in the driver (the gradebook writer)."""
 
-    def __init__(self, root: Path, lab: str, limit_overrides: dict | None = None, force: bool = False):
+    def __init__(self, root: Path, lab: str, limit_overrides: dict | None = None, force: bool = False,
+                 sandbox: str = "auto"):
         self.pipeline = Pipeline(root)
         self.lab = lab
         cfg_timeout = self.pipeline.config.Execute.get("timeout", 60) if "Execute" in self.pipeline.config else 60
         self.limits = replace(Limits(cell_timeout_s=int(cfg_timeout)), **(limit_overrides or {}))
         self.force = force
+        self.sandbox = sandbox
         self.state = GradingState(self.pipeline.root, lab)
         self.notebooks = self.pipeline.notebook_names(lab)
         self.source_nb = SOURCE / lab / f"{lab}.ipynb"
@@ -118,7 +121,8 @@ class Grader:
     def job(self, student: str, digest: str, use_gpu: bool) -> Job:
         folder = self.pipeline.prepare(self.lab, student)
         files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-        return Job(self.lab, student, digest, list(self.notebooks), files, self.limits, use_gpu=use_gpu)
+        return Job(self.lab, student, digest, list(self.notebooks), files, self.limits, use_gpu=use_gpu,
+                   sandbox=self.sandbox, run_seed=run_seed(self.lab, student, digest))
 
     # --- writing results (driver only) -------------------------------------------------------------
 
@@ -142,8 +146,10 @@ class Grader:
         if outcome.get("attempts", 1) > 1:
             reasons.append(f"kernel start retried ({outcome['attempts']} attempts)")
         score, max_score = self.pipeline.score(self.lab, student)
+        first = next(iter(outcome["status"].values()), {})
         self.state.record(student, digest=digest, status=GRADED, score=score, max_score=max_score,
-                          reasons=reasons, seconds=outcome.get("seconds", 0.0), worker=outcome.get("worker", ""))
+                          reasons=reasons, seconds=outcome.get("seconds", 0.0), worker=outcome.get("worker", ""),
+                          run_seed=first.get("run_seed"), sandbox=first.get("sandbox"))
         return Result(student, GRADED, score, max_score, reasons, outcome.get("seconds", 0.0), outcome.get("worker", ""))
 
     def zero(self, student: str, digest: str, reason: str) -> Result:
@@ -171,19 +177,21 @@ def grade_lab(root: Path, lab: str, *, client=None, students: list[str] | None =
 
 
 def grade_labs(root: Path, labs: list[str], *, client=None, students: list[str] | None = None, force: bool = False,
-               limit_overrides: dict | None = None, progress: bool = True) -> dict[str, list[Result]]:
+               limit_overrides: dict | None = None, progress: bool = True,
+               sandbox: str = "auto") -> dict[str, list[Result]]:
     """Grade ``labs`` on course ``root`` through Dask ``client``; ``{lab: one Result per student}``.
 
     ``limit_overrides``: :class:`Limits` fields to change from the defaults (per-cell timeout from
     ``nbgrader_config.py``).
     ``client`` is a ``distributed.Client`` or a function that makes one (called only if a notebook
-    needs running). The notebooks of all labs share one queue, so no worker waits at a lab's end.
+    needs running). ``sandbox`` is the kernel sandbox mode each worker applies
+    (:func:`autograder.bulk.sandbox.choose`). The notebooks of all labs share one queue, so no worker waits at a lab's end.
     """
     from distributed import as_completed
 
     from autograder.bulk.progress import GradingProgress
 
-    graders = {lab: Grader(root, lab, limit_overrides, force) for lab in labs}
+    graders = {lab: Grader(root, lab, limit_overrides, force, sandbox) for lab in labs}
     todo = {lab: graders[lab].students(students) for lab in labs}
     results: dict[str, list[Result]] = {lab: [] for lab in labs}
     runnable: list[tuple[str, str, str]] = []
@@ -272,10 +280,15 @@ def make_client(scheduler: str | None, workers: int):
 
 def run_grade(root: Path, labs: list[str], *, scheduler: str | None = None, workers: int = 2, students=None,
               force: bool = False, limit_overrides: dict | None = None,
-              progress: bool = True) -> dict[str, list[Result]]:
-    """The ``dlcourse grade`` command: grade the labs on one cluster (one queue), print a table per lab."""
-    from autograder.bulk.progress import print_results
+              progress: bool = True, sandbox: str = "auto") -> dict[str, list[Result]]:
+    """The ``dlcourse grade`` command: print the active protections, grade the labs on one cluster
+    (one queue), print a table per lab. Raises ``RuntimeError`` for ``sandbox="require"`` without one."""
+    from autograder.bulk.progress import print_protections, print_results
+    from autograder.bulk.sandbox import choose, describe
 
+    limits = replace(Limits(), **(limit_overrides or {}))
+    here = choose(sandbox)
+    print_protections(describe(here, limits), remote=bool(scheduler))
     made = []
 
     def connect():
@@ -286,7 +299,7 @@ def run_grade(root: Path, labs: list[str], *, scheduler: str | None = None, work
     started = time.monotonic()
     try:
         out = grade_labs(root, labs, client=connect, students=students, force=force,
-                         limit_overrides=limit_overrides, progress=progress)
+                         limit_overrides=limit_overrides, progress=progress, sandbox=sandbox)
         seconds = time.monotonic() - started
         for lab in labs:
             print_results(lab, out[lab], seconds if len(labs) == 1 else None)

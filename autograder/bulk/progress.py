@@ -48,3 +48,16 @@ def print_results(lab: str, results, seconds: float | None, console: Console | N
     for r in results:
         counts[r.status] = counts.get(r.status, 0) + 1
     console.print(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+
+
+def print_protections(rows: list[tuple[str, bool, str]], remote: bool = False) -> None:
+    """The protections ``dlcourse grade`` grades under, one line each, before anything runs."""
+    console = Console()
+    table = Table(title="Protections while grading" + (" (as probed on this machine; each worker applies its own)"
+                                                        if remote else ""), title_justify="left")
+    table.add_column("protection")
+    table.add_column("active")
+    table.add_column("how")
+    for name, active, how in rows:
+        table.add_row(name, "[green]yes[/green]" if active else "[red]NO[/red]", how)
+    console.print(table)

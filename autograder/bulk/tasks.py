@@ -1,9 +1,11 @@
 """The Dask task: execute one submission's sanitised notebooks on whichever worker takes it.
 
 The task carries the files (no shared file system needed), writes them to a private temporary folder
-on the worker, and executes the notebooks there with :mod:`autograder.bulk.execute`: the student's
-code runs in a kernel process of its own, so a kernel that crashes, hangs or eats memory never takes
-the worker down. It returns the executed notebooks and a
+on the worker (the working copy of that one submission), and executes the notebooks there with
+:mod:`autograder.bulk.execute`: the student's code runs in a sandboxed kernel process of its own
+(:mod:`autograder.bulk.sandbox`), so a kernel that crashes, hangs or eats memory never takes the
+worker down. The worker then scores the test cells from the kernel's reports
+(:mod:`autograder.scoring`), outside the kernel. It returns the executed, scored notebooks and a
 status; it never touches the gradebook. A kernel that fails to start is retried
 (``Limits.start_retries``): that is the machine's fault, not the student's. Nothing the student's code
 does (errors, crashes, limits) is retried.
@@ -15,6 +17,7 @@ GPU another task holds. With a GPU the kernel starts with TF32 off and determini
 """
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import sys
@@ -27,6 +30,10 @@ import nbformat
 
 from autograder.bulk.execute import START_FAILED_EXIT, execute_notebook
 from autograder.bulk.limits import Limits
+from autograder.bulk.sandbox import Sandbox, choose
+from autograder.cases import GIVEN_DIR, given_files
+from autograder.harness import RUN_SEED_ENV
+from autograder.scoring import score_notebook
 
 
 @dataclass
@@ -41,6 +48,8 @@ class Job:
     limits: Limits
     kernel_name: str = "python3"
     use_gpu: bool = False
+    sandbox: str = "auto"
+    run_seed: int = 0
 
 
 @dataclass
@@ -72,15 +81,31 @@ def _kernel_env(use_gpu: bool) -> dict[str, str]:
     return env
 
 
-def _run_one(folder: Path, name: str, job: Job, env: dict) -> tuple[str, dict, int]:
-    """Execute one notebook of the job; retry only a kernel that failed to start."""
+def _run_one(folder: Path, name: str, job: Job, env: dict, sandbox: Sandbox) -> tuple[str, dict, int]:
+    """Execute one notebook of the job, then score its test cells here, outside the kernel.
+
+    The kernel reports outputs on cases drawn from the job's run seed
+    (:func:`autograder.seeding.run_seed`, computed by the driver, which holds the salt), and
+    :func:`autograder.scoring.score_notebook` judges them here. Only a kernel that failed to start is
+    retried.
+    """
     attempts = 0
+    seed = job.run_seed
     while True:
         attempts += 1
-        nb, status, code = execute_notebook(folder / name, job.limits, job.kernel_name, env)
+        nb, status, code = execute_notebook(folder / name, job.limits, job.kernel_name,
+                                            {**env, RUN_SEED_ENV: str(seed)}, sandbox)
         if code == START_FAILED_EXIT and attempts <= job.limits.start_retries:
             continue
+        score_notebook(nb, seed)
+        status.update(run_seed=seed, sandbox=sandbox.kind)
         return nbformat.writes(nb), status, attempts
+
+
+@functools.lru_cache(maxsize=None)
+def _given(lab: str) -> dict[str, bytes]:
+    """The lab's given files (``Spec.given``) under ``GIVEN_DIR``, built once per worker process."""
+    return {f"{GIVEN_DIR}/{name}": data for name, data in given_files(lab).items()}
 
 
 def execute_job(job: Job) -> Outcome:
@@ -94,14 +119,15 @@ def execute_job(job: Job) -> Outcome:
     except (ImportError, ValueError):
         outcome.worker = "local"
     env = _kernel_env(job.use_gpu)
+    sandbox = choose(job.sandbox)
     folder = Path(tempfile.mkdtemp(prefix=f"dlcourse-{job.lab}-"))
     try:
-        for rel, data in job.files.items():
+        for rel, data in {**job.files, **_given(job.lab)}.items():
             dest = folder / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_bytes(data)
         for name in job.notebooks:
-            text, status, attempts = _run_one(folder, name, job, env)
+            text, status, attempts = _run_one(folder, name, job, env, sandbox)
             outcome.executed[name], outcome.status[name] = text, status
             outcome.attempts = max(outcome.attempts, attempts)
     finally:
