@@ -43,6 +43,19 @@ def digits_split(part: str = "train", flatten: bool = True):
     return X[parts[part]], y[parts[part]]
 
 
+def few_per_digit(digits, per_class: int, part: str = "train", offset: int = 0):
+    """The first ``per_class`` images (after ``offset``) of each digit in ``digits`` from ``digits_split(part)``.
+
+    Returns images (len(digits)·per_class, 1, 8, 8) float32 and labels int64 numbered 0, 1, ... in
+    the order of ``digits`` (for digits 5–9: label 0 is a 5).
+    """
+    X, y = digits_split(part, flatten=False)
+    digits = list(digits)
+    idx = np.concatenate([np.flatnonzero(y == d)[offset:offset + per_class] for d in digits])
+    labels = np.array([digits.index(v) for v in y[idx]], dtype=np.int64)
+    return X[idx].reshape(-1, 1, 8, 8).astype(np.float32), labels
+
+
 def elephants_and_dogs(n: int = 200, separable: bool = True, seed: int = 0):
     """The lecture's toy classifier data: features (height in m, weight in t), label 1 = elephant.
 

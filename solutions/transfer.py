@@ -108,11 +108,9 @@ def digits_0_to_4(part: str = "train"):
 def few_labels_5_to_9(per_class: int, part: str = "train", offset: int = 0):
     """The first ``per_class`` images (after ``offset``) of each digit 5–9 of ``digits_split(part)``;
     labels 0–4 stand for digits 5–9. Images (5·per_class, 1, 8, 8) float32, labels int64 (NumPy)."""
-    from labkit.data import digits_split
+    from labkit.data import few_per_digit
 
-    X, y = digits_split(part, flatten=False)
-    idx = np.concatenate([np.flatnonzero(y == d)[offset:offset + per_class] for d in range(5, 10)])
-    return X[idx].reshape(-1, 1, 8, 8).astype(np.float32), (y[idx] - 5).astype(np.int64)
+    return few_per_digit(range(5, 10), per_class, part, offset)
 
 
 _PRETRAINED: dict = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import importlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Optional
 
 import numpy as np
@@ -54,6 +55,10 @@ class Spec:
     uses:      other graded functions the runner needs, e.g. ``("mlp_forward",)`` for ``mlp_backward``.
     reference_needed: ``False`` for checks against fixed thresholds (trained models), where running
                the reference again would only cost time; the judge then gets ``expected=None``.
+    given:     ``given() -> {file name: bytes}``: material the runner needs that only the reference
+               package can build (lab 10's pretrained CNN). ``dlcourse grade`` writes it into
+               :data:`GIVEN_DIR` of the working copy before the sandboxed kernel starts; the runner
+               finds it with :func:`given_file` (and imports the reference under plain nbgrader).
 
     A judge returns ``None`` (pass), a message (fail), or a list of ``(check name, message | None)``
     pairs: several graded checks of one run (a trained model: held-out score tiers, time budget),
@@ -68,6 +73,7 @@ class Spec:
     forbid: tuple = ()
     uses: tuple = ()
     reference_needed: bool = True
+    given: Optional[Callable[[], dict]] = None
 
     @property
     def lab(self) -> str:
@@ -94,6 +100,25 @@ class Spec:
         if self.judge:
             return self.judge(got, expected, case)
         return compare(got, expected, self.tolerance)
+
+
+#: Folder of the working copy that holds the grader's given files (see ``Spec.given``).
+GIVEN_DIR = ".dlcourse-given"
+
+
+def given_file(name: str) -> Path | None:
+    """The given file ``name`` in the kernel's working folder, or ``None`` (plain nbgrader)."""
+    path = Path(GIVEN_DIR) / name
+    return path if path.is_file() else None
+
+
+def given_files(lab: str) -> dict[str, bytes]:
+    """Every given file of ``lab``'s specs, ``{name: bytes}`` (built by the grading process)."""
+    files: dict[str, bytes] = {}
+    for spec in specs_for_lab(lab):
+        if spec.given:
+            files.update(spec.given())
+    return files
 
 
 _REGISTRY: dict[str, Spec] = {}
