@@ -183,7 +183,7 @@ def run_demo(out: str = "build/demo", lab_ids: list[str] | None = None, workers:
     print("5/6 dlcourse report and dlcourse feedback")
     for lab in lab_ids:
         page = write_report(root, lab)
-        files = write_feedback(root, lab)
+        files, _ = write_feedback(root, lab)
         print(f"    {lab}: {page.relative_to(root)}, {len(files)} feedback pages")
     print("6/6 exporting grades with nbgrader export")
     nbgrader("export", f"--to={root / 'grades.csv'}", root=root)

@@ -1,8 +1,6 @@
 """The student bundle (`dlcourse publish`), release/ and feedback hold nothing of the grading side."""
 from __future__ import annotations
 
-import importlib
-import inspect
 import re
 import zipfile
 from pathlib import Path
@@ -11,74 +9,10 @@ import nbformat
 import pytest
 
 from autograder.course import RELEASE, REPO, labs
+from autograder.leaks import grading_side_lines, lab_number as _lab_number, leaks_in
 from autograder.publish import STUDENT_PACKAGES, build_bundle
-from autograder.seeding import _DEFAULT_SALT
+from autograder.salt import _DEFAULT_SALT
 from autograder.submissions import solution_code
-
-GRADING_MARKERS = ["BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "from autograder",
-                   "import autograder", "from solutions", "import solutions", _DEFAULT_SALT, "DLCOURSE_GRADING_SALT"]
-
-
-def _code_lines(path: Path) -> set[str]:
-    return _code_lines_of(path.read_text())
-
-
-def _code_lines_of(text: str) -> set[str]:
-    """Distinctive code lines: over 40 characters, not comments, docstrings, defs, imports or returns."""
-    out, in_doc = set(), False
-    for raw in text.splitlines():
-        line = raw.strip()
-        if line.count('"""') == 1:
-            in_doc = not in_doc
-            continue
-        if in_doc or len(line) <= 40 or line.startswith(("#", "def ", "class ", "import ", "from ", '"""', "raise ", "except ", "return ")):
-            continue
-        out.add(line)
-    return out
-
-
-def _lab_number(lab: str) -> int:
-    return int(lab[3:5])
-
-
-def _reference_lines(lab: str) -> set[str]:
-    """Code lines of the reference implementations of ``lab``'s graded functions (``solutions.<lab>``)."""
-    module = importlib.import_module(f"solutions.{lab}")
-    lines = set()
-    for name in solution_code(lab):
-        obj = getattr(module, name, None)
-        if obj is None or not (inspect.isfunction(obj) or inspect.isclass(obj)):
-            continue
-        lines |= _code_lines_of(inspect.getsource(obj))
-    return lines
-
-
-def grading_side_lines() -> dict[str, tuple[int, set[str]]]:
-    """``{origin: (lab number from which it may be given to students, lines that must not leak)}``.
-
-    Lines over 40 characters only, so that idioms (``for epoch in range(epochs):``) do not count;
-    tests/notebooks/test_release.py checks each lab's own solution lines more strictly.
-    The reference of a lab's graded functions (in ``solutions/`` and in the source's solution cells)
-    may appear in later labs' notebooks as given material (lab 2 hands out lab 1's activations); never
-    in its own lab or earlier ones. A lab's case module not before that lab; the rest of
-    ``autograder/`` never appears anywhere (number 10**6).
-    """
-    never = 10**6
-    found = {}
-    for path in sorted((REPO / "autograder").rglob("*.py")):
-        rel = str(path.relative_to(REPO))
-        case_lab = re.match(r"autograder/cases/lab(\d\d)_", rel)
-        # A lab's case module tests what its notebook shows: its helpers may share a line with the
-        # notebook's given code (a training helper); what is secret there (the salt-seeded inputs)
-        # is not code. The harness, guards, seeding and the rest of autograder/ never appear.
-        found[rel] = (int(case_lab.group(1)) if case_lab else never, _code_lines(path))
-    for lab in labs():
-        found[f"solutions.{lab}"] = (_lab_number(lab) + 1, _reference_lines(lab))
-        for name, code in solution_code(lab).items():
-            body = code.split('"""')[-1] if code.count('"""') >= 2 else code
-            found[f"source/{lab}:{name}"] = (_lab_number(lab) + 1, _code_lines_of(body))
-    return found
-
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory):
@@ -100,16 +34,9 @@ def _texts(folder: Path) -> dict[str, tuple[int, str]]:
 
 
 def _assert_clean(texts: dict[str, tuple[int, str]]):
-    secrets = grading_side_lines()
-    for where, (lab_number, text) in texts.items():
-        for marker in GRADING_MARKERS:
-            assert marker not in text, f"{where} contains {marker!r}"
-        lines = {ln.strip() for ln in text.splitlines()}
-        for origin, (given_from, forbidden) in secrets.items():
-            if lab_number >= given_from:
-                continue  # an earlier lab's reference, handed out as given material
-            leaked = sorted(lines & forbidden)
-            assert not leaked, f"{where} repeats code of {origin}: {leaked[:2]}"
+    for where, (number, text) in texts.items():
+        found = leaks_in(text, number)
+        assert not found, f"{where} {found[0]}"
 
 
 def test_bundle_holds_exactly_the_student_files(bundle):

@@ -2,24 +2,23 @@
 
 ``nbgrader_config.py`` adds ``ClearHiddenTests`` to nbgrader's feedback preprocessors, so the hidden
 test code is removed (plain ``nbgrader generate_feedback`` does the same on this course) while each
-test cell's outputs, the failure messages, stay. After writing, every file is checked for hidden test
-text, and one that still holds some is deleted and reported rather than handed out.
+test cell's outputs, the failure messages, stay. After writing, every file is checked for grading-side
+text (:func:`autograder.leaks.feedback_leaks`: hidden-test markers, the grader's own code, which a
+kernel could read and print), and one that holds some is deleted and reported rather than handed out.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from autograder.course import nbgrader
-
-HIDDEN_MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "from autograder", "import autograder")
-
-
-class FeedbackLeak(RuntimeError):
-    """A feedback file still held hidden test code; it was deleted."""
+from autograder.leaks import feedback_leaks
 
 
-def write_feedback(root: Path, lab: str, students: list[str] | None = None) -> list[Path]:
-    """Generate feedback for ``lab`` (all graded students, or ``students``); returns the HTML files."""
+def write_feedback(root: Path, lab: str, students: list[str] | None = None) -> tuple[list[Path], dict[Path, list[str]]]:
+    """Generate feedback for ``lab`` (all graded students, or ``students``).
+
+    Returns ``(HTML files written, {withheld file: what it held})``; a withheld file is deleted.
+    """
     root = Path(root).resolve()
     for student in students or [None]:
         args = ["generate_feedback", lab, "--force"] + ([f"--student={student}"] if student else [])
@@ -27,9 +26,8 @@ def write_feedback(root: Path, lab: str, students: list[str] | None = None) -> l
     files = sorted((root / "feedback").glob(f"*/{lab}/*.html"))
     if students:
         files = [f for f in files if f.parts[-3] in students]
-    leaked = [f for f in files if any(m in f.read_text(errors="replace") for m in HIDDEN_MARKERS)]
+    leaked = {f: feedback_leaks(f.read_text(errors="replace"), lab) for f in files}
+    leaked = {f: why for f, why in leaked.items() if why}
     for f in leaked:
         f.unlink()
-    if leaked:
-        raise FeedbackLeak(f"hidden test code in {', '.join(str(f) for f in leaked)}: deleted, not handed out")
-    return files
+    return [f for f in files if f not in leaked], leaked

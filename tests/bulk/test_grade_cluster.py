@@ -18,10 +18,16 @@ import sys
 import time
 from pathlib import Path
 
+import nbformat
+import numpy as np
 import pytest
 
+from autograder.cases import get_spec
 from autograder.course import REPO, nbgrader
 from autograder.gradebook import cell_scores
+from autograder.harness import execute_case, expected_output, judge_case, score
+from autograder.seeding import case_rng, run_seed
+from tests import mutants as mutant_lib
 from tests.bulk.cohort import (BAD, CELL_TIMEOUT_S, CLEAN, DELETED_CELL, LAB, MEMORY_MIB, STARTUP_S, bad_fills,
                                clean_fills, make_course)
 
@@ -78,12 +84,41 @@ def _record(course, student):
     return json.loads((course / ".dlcourse" / f"{LAB}.json").read_text())[student]
 
 
-def test_clean_students_get_exactly_the_grades_of_serial_nbgrader(courses):
+def _in_process_score(student: str, function: str, points: float, seed: int) -> float:
+    """The harness's own in-process verdict (no kernel, no report) on the cases of ``seed``."""
+    namespace = {"np": np}
+    for code in clean_fills()[student].values():
+        exec(code, namespace)  # noqa: S102 - the test's own generated submission
+    spec = get_spec(f"{LAB}.{function}")
+    results = []
+    for case in spec.cases(case_rng(spec.qualname, seed)):
+        got, error = execute_case(namespace[function], spec, case, {})
+        results += judge_case(spec, case, expected_output(spec, case), got, error)
+    return score(results, points)
+
+
+def test_clean_students_get_the_grades_of_serial_nbgrader(courses):
+    """Full and zero cells equal serial nbgrader's exactly. The mutants' partial credit comes from this
+    submission's run cases (serial nbgrader uses the course's fixed ones): it equals the harness's
+    in-process verdict on those cases, and both paths take points off the same cells."""
     parallel, serial, _ = courses
     for student in CLEAN:
         expected = cell_scores(serial, LAB, student)
         assert expected, f"serial nbgrader did not grade {student}"
-        assert cell_scores(parallel, LAB, student) == expected, f"{student}: grades differ from serial nbgrader"
+        if student != "dee":
+            assert cell_scores(parallel, LAB, student) == expected, f"{student}: grades differ from serial nbgrader"
+    record = _record(parallel, "dee")
+    assert record["run_seed"] == run_seed(LAB, "dee", record["digest"])
+    mutated = {function for function, _ in mutant_lib.notebook_sample(LAB)}
+    got, serial_dee = cell_scores(parallel, LAB, "dee"), cell_scores(serial, LAB, "dee")
+    assert got.keys() == serial_dee.keys()
+    for cell, (points, max_points) in got.items():
+        function = cell.removeprefix("test_")
+        if function in mutated:
+            assert points < max_points and serial_dee[cell][0] < max_points, cell
+            assert points == _in_process_score("dee", function, max_points, record["run_seed"]), cell
+        else:
+            assert (points, max_points) == serial_dee[cell], cell
     total = lambda s: sum(v[0] for v in cell_scores(serial, LAB, s).values())  # noqa: E731
     assert total("ada") == sum(v[1] for v in cell_scores(serial, LAB, "ada").values()) > 0
     assert total("ben") == 0 and 0 < total("cam") < total("ada") and 0 < total("dee") < total("ada")
@@ -170,7 +205,8 @@ def test_feedback_keeps_messages_and_drops_hidden_tests(courses):
     parallel, _, _ = courses
     # loop's first function was never defined (its cell timed out): its test cell raises NameError,
     # and IPython's traceback would quote the hidden test lines.
-    files = write_feedback(parallel, LAB, ["dee", "ada", "loop"])
+    files, withheld = write_feedback(parallel, LAB, ["dee", "ada", "loop"])
+    assert not withheld
     assert {f.parts[-3] for f in files} == {"dee", "ada", "loop"}
     source = (REPO / "source" / LAB / f"{LAB}.ipynb").read_text()
     assert "BEGIN HIDDEN TESTS" in source  # so the check below means something
@@ -181,3 +217,20 @@ def test_feedback_keeps_messages_and_drops_hidden_tests(courses):
         assert "hidden cases passed" in text
     loop = html.unescape(re.sub(r"<[^>]+>", "", next(f for f in files if f.parts[-3] == "loop").read_text()))
     assert "NameError" in loop and "linear_neuron" in loop
+
+
+def test_feedback_that_quotes_the_graders_code_is_withheld(courses, tmp_path):
+    """A kernel can read the kernel side of the autograder and print it; that page is not handed out."""
+    from autograder.bulk.feedback import write_feedback
+
+    parallel, _, _ = courses
+    graded = parallel / "autograded" / "ada" / LAB / f"{LAB}.ipynb"
+    nb = nbformat.read(graded, as_version=4)
+    harness = (REPO / "autograder" / "harness.py").read_text()
+    cell = next(c for c in nb.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution"))
+    cell.outputs.append(nbformat.v4.new_output("stream", name="stdout", text=harness))
+    nbformat.write(nb, graded)
+    files, withheld = write_feedback(parallel, LAB, ["ada"])
+    assert not files and len(withheld) == 1
+    (page, why), = withheld.items()
+    assert not page.exists() and any("repeats code of autograder/harness.py" in w for w in why), why
