@@ -11,7 +11,9 @@ run (student and reference alike), and the runner also checks that ``x`` is left
 the generator advanced by exactly one draw of ``x``'s size.
 
 The trained model: ``train_autoencoder`` runs once on the notebook's 1000 training digits (float32,
-grading device, latent_dim = 8, seed 0) and is scored on the 400 held-out digits that no notebook sees.
+grading device, latent_dim = 8, seed 0) and is scored on the 400 held-out digits that no notebook sees:
+the kernel checks the model's structure and reports its reconstructions of those digits
+(:func:`held_out_reconstructions`), the grading process computes the error (:func:`reconstruction_error`).
 """
 from __future__ import annotations
 
@@ -251,7 +253,7 @@ def _train_cases(rng):
 
 
 def _run_train(fn, case, uses):
-    """Train on the notebook's split (float32, grading device), time it, score on the held-out digits."""
+    """Train on the notebook's split (float32, grading device), time it, report the held-out reconstructions."""
     import torch
 
     from labkit.data import digits_split
@@ -261,18 +263,25 @@ def _run_train(fn, case, uses):
 
     with training_conditions(device):
         model, seconds = timed(fn, X_train, LATENT_DIM, device, SEED)
-        return {"seconds": seconds, **_held_out_error(model, device)}
+        return {"seconds": seconds, **held_out_reconstructions(model, device)}
 
 
-def _held_out_error(model, device):
-    """``{"error": held-out error, "problem": None}`` or ``{"error": inf, "problem": why}``."""
+def held_out_reconstructions(model, device) -> dict:
+    """What a trained autoencoder is scored on (kernel side): its reconstructions of the held-out digits.
+
+    The structural checks run here, on the model: ``{"problem": why}`` when it fails one (not an
+    ``nn.Module``, no ``encode``/``decode``, a latent code or reconstruction of the wrong shape, or
+    ``model(x)`` is not ``decode(encode(x))``); else ``{"problem": None, "z_shape": shape of
+    encode(x), "x_hat": model(x) as float32 (400, 64)}``. :func:`reconstruction_error` scores it in
+    the grading process.
+    """
     import torch
 
     X = tensor(digits_held_out()[0], dtype=torch.float32, device=device)
     n, d = X.shape
 
     def problem(why):
-        return {"error": float("inf"), "problem": why}
+        return {"problem": why}
 
     if not isinstance(model, torch.nn.Module):
         return problem(f"train_autoencoder should return an nn.Module, got {type(model).__name__}")
@@ -290,15 +299,54 @@ def _held_out_error(model, device):
             return problem(f"model(x) of {n} images gives shape {tuple(x_hat.shape)}, expected ({n}, {d})")
         if not torch.allclose(model.decode(z).float(), x_hat.float(), rtol=1e-4, atol=1e-5):
             return problem("model(x) is not model.decode(model.encode(x))")
-        error = float(((x_hat.float() - X) ** 2).sum(dim=1).mean())
+    return {"problem": None, "z_shape": tuple(int(s) for s in z.shape), "x_hat": x_hat.float().cpu().numpy()}
+
+
+def reconstruction_error(outputs) -> dict:
+    """Grading process: ``{"error": held-out error, "problem": None}`` or ``{"error": inf, "problem": why}``.
+
+    The error is the mean over the 400 held-out digits of the per-image sum of squared errors of the
+    reported ``x_hat`` (float32, as the model's own precision was scored before). The report is
+    untrusted: the shapes are checked again, and a malformed report is a problem, not a crash.
+    """
+    import torch
+
+    from autograder.cases.lab06_cnn import described
+
+    X = torch.as_tensor(digits_held_out()[0], dtype=torch.float32)
+    n, d = X.shape
+
+    def problem(why):
+        return {"error": float("inf"), "problem": why}
+
+    if not isinstance(outputs, dict) or "problem" not in outputs:
+        return problem(f"the report of the trained model is not readable (got {type(outputs).__name__})")
+    if outputs["problem"] is not None:
+        return problem(str(outputs["problem"]))
+    z_shape = outputs.get("z_shape")
+    if not (isinstance(z_shape, tuple) and z_shape == (n, LATENT_DIM)):
+        return problem(f"model.encode of {n} images gives shape {z_shape}, expected ({n}, {LATENT_DIM}) (latent_dim)")
+    x_hat = outputs.get("x_hat")
+    if not isinstance(x_hat, np.ndarray) or x_hat.dtype != np.float32 or x_hat.shape != (n, d):
+        return problem(f"the reported reconstructions x_hat should be a float32 array of shape ({n}, {d}), "
+                       f"got {described(x_hat)}")
+    error = float(((torch.as_tensor(x_hat) - X) ** 2).sum(dim=1).mean())
     return {"error": error, "problem": None}
 
 
+def _held_out_error(model, device):
+    """Both halves in one process (for the tier tests): ``{"error": ..., "problem": ...}`` of ``model``."""
+    return reconstruction_error(held_out_reconstructions(model, device))
+
+
 def _judge_train(got, expected, case):
-    checks = threshold_checks(got["error"], got["seconds"], metric="reconstruction error", tiers=TIERS,
+    from autograder.cases.lab06_cnn import reported_seconds
+
+    scored = reconstruction_error(got)
+    checks = threshold_checks(scored["error"], reported_seconds(got), metric="reconstruction error", tiers=TIERS,
                               budget_s=BUDGET_S, higher_is_better=False)
-    if got["problem"]:
-        return [(name, got["problem"]) for name, _ in checks]
+    if scored["problem"]:
+        return [(name, scored["problem"]) for name, _ in checks]
     return checks
 
 

@@ -9,7 +9,10 @@ the student's notebook bound them to a name of its own (``from torch.nn.function
 
 ``train_cnn`` is run once on the notebook's 1000 training digits with a fixed seed on the grading
 device, timed after a warm-up on one CPU thread, and scored on the 400 held-out digits that no
-notebook sees; the notebook's random states and thread count are restored afterwards.
+notebook sees; the notebook's random states and thread count are restored afterwards. The kernel
+reports the predicted classes of those digits (:func:`train_and_predict`); the grading process loads
+their labels and computes the accuracy (:func:`accuracy`). :func:`reported_labels` and
+:func:`reported_seconds` read such untrusted reports for the other trained-model labs too.
 """
 from __future__ import annotations
 
@@ -185,22 +188,59 @@ def digits_images(part: str):
     return X.reshape(-1, 1, 8, 8).astype(np.float32), y.astype(np.int64)
 
 
-def held_out_accuracy(model, device) -> float:
-    """Accuracy of ``model`` (in eval mode, no gradients) on the 400 held-out digits."""
+def held_out_predictions(model, device) -> np.ndarray:
+    """What a trained CNN is scored on (kernel side): its predicted classes (int64, (400,)) of the 400
+    held-out digits, the argmax of its logits (in eval mode, no gradients). Raises ValueError (with a
+    message for the student) when the logits do not have the shape (400, 10)."""
     import torch
 
-    X, y = digits_images("held-out")
+    X, _ = digits_images("held-out")
     model.eval()
     with torch.no_grad():
         logits = model(torch.as_tensor(X, device=device))
-    if tuple(logits.shape) != (len(y), 10):
-        raise ValueError(f"the model maps {len(y)} images to an output of shape {tuple(logits.shape)}, "
-                         f"expected logits of shape ({len(y)}, 10)")
-    return float((logits.argmax(dim=1).cpu().numpy() == y).mean())
+    if tuple(logits.shape) != (len(X), 10):
+        raise ValueError(f"the model maps {len(X)} images to an output of shape {tuple(logits.shape)}, "
+                         f"expected logits of shape ({len(X)}, 10)")
+    return logits.argmax(dim=1).cpu().numpy()
 
 
-def run_training(fn, seed=GRADING_SEED, device=None):
-    """Train with ``fn`` on the notebook's training digits; held-out accuracy and training seconds."""
+def described(value) -> str:
+    """How an untrusted reported value looks, for a message: "a float32 array of shape (3, 2)" or its type."""
+    if isinstance(value, np.ndarray):
+        return f"a {value.dtype} array of shape {value.shape}"
+    return type(value).__name__
+
+
+def reported_labels(got, key: str, n: int) -> np.ndarray:
+    """``got[key]``: an integer array of shape (n,) in an untrusted report; ValueError otherwise."""
+    value = got.get(key) if isinstance(got, dict) else None
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in "iu" or value.shape != (n,):
+        raise ValueError(f"the reported {key} should be an integer array of shape ({n},), got {described(value)}")
+    return value
+
+
+def reported_seconds(got) -> float:
+    """The training time in an untrusted report; ValueError when it is not a number."""
+    seconds = got.get("seconds") if isinstance(got, dict) else None
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float, np.floating, np.integer)):
+        raise ValueError(f"the report has no training time (got {type(seconds).__name__})")
+    return float(seconds)
+
+
+def accuracy(got) -> float:
+    """Grading process: the held-out accuracy of the reported ``got["predicted"]`` (labels loaded here)."""
+    _, y = digits_images("held-out")
+    return float((reported_labels(got, "predicted", len(y)) == y).mean())
+
+
+def held_out_accuracy(model, device) -> float:
+    """Both halves in one process: accuracy of ``model`` on the 400 held-out digits."""
+    return accuracy({"predicted": held_out_predictions(model, device)})
+
+
+def train_and_predict(fn, seed=GRADING_SEED, device=None) -> dict:
+    """Kernel side: train with ``fn`` on the notebook's training digits; ``{"predicted": held-out
+    predictions, "seconds": training seconds}``."""
     import torch
 
     from autograder.trained_models import timed, training_conditions, warm_up_cnn
@@ -211,17 +251,23 @@ def run_training(fn, seed=GRADING_SEED, device=None):
     with training_conditions(device):
         warm_up_cnn(device)
         model, seconds = timed(fn, X, y, device, seed)
-    return {"score": held_out_accuracy(model, device), "seconds": seconds}
+    return {"predicted": held_out_predictions(model, device), "seconds": seconds}
+
+
+def run_training(fn, seed=GRADING_SEED, device=None):
+    """Both halves in one process: held-out accuracy and training seconds of ``fn`` (for the tier tests)."""
+    got = train_and_predict(fn, seed, device)
+    return {"score": accuracy(got), "seconds": got["seconds"]}
 
 
 def _run_train(fn, case, uses):
-    return run_training(fn)
+    return train_and_predict(fn)
 
 
 def _judge_train(got, expected, case):
     from autograder.trained_models import threshold_checks
 
-    return threshold_checks(got["score"], got["seconds"], metric="accuracy", tiers=TIERS, budget_s=BUDGET_S)
+    return threshold_checks(accuracy(got), reported_seconds(got), metric="accuracy", tiers=TIERS, budget_s=BUDGET_S)
 
 
 def _train_cases(rng):

@@ -8,7 +8,9 @@ Sizes are chosen so that I ≠ H ≠ N in most cases (a transposed or swapped we
 a wrong value), plus a square case (T = N = I = H) where only the values can tell a time-major loop
 from a batch-major one.
 
-The trained forecaster is checked against fixed thresholds (see the comment above ``TIERS``).
+The trained forecaster is checked against fixed thresholds (see the comment above ``TIERS``): the
+kernel reports its forecasts of the held-out tail (:func:`held_out_forecasts`), the grading process
+computes their RMSE (:func:`rmse`).
 """
 from __future__ import annotations
 
@@ -146,21 +148,27 @@ def scaled_series():
     return (values - mean) / std, mean, std
 
 
-def held_out_rmse(train_forecaster, seed: int = SEED, device=None) -> tuple[float, float]:
-    """Train with ``train_forecaster`` on the training part and score the held-out tail.
+def _contexts(scaled):
+    """The WINDOW values before each of the last N_TEST months: (N_TEST, WINDOW)."""
+    start = len(scaled) - N_TEST
+    return np.stack([scaled[t - WINDOW:t] for t in range(start, len(scaled))])
 
-    Returns (RMSE in ppm of the one-step-ahead predictions of the last N_TEST months, training seconds).
-    Each held-out target s[t] is predicted from the WINDOW values before it (reaching back into the
-    validation part, never into the future).
+
+def held_out_forecasts(train_forecaster, seed: int = SEED, device=None) -> dict:
+    """Kernel side: train with ``train_forecaster`` on the training part and forecast the held-out tail.
+
+    Returns ``{"predictions": the one-step-ahead predictions (standardised) of the last N_TEST months,
+    float64 (N_TEST,), "seconds": training seconds}``; :func:`rmse` scores them in the grading process.
+    Each held-out month is predicted from the WINDOW values before it (reaching back into the
+    validation part, never into the future). Raises TypeError/ValueError (with a message for the
+    student) when ``predict`` does not have the interface the lab asks for.
     """
     import torch
 
     device = device or grading_device()
-    scaled, _, std = scaled_series()
+    scaled, _, _ = scaled_series()
     series_train = torch.tensor(scaled[:N_TRAIN], dtype=torch.float32, device=device)
-    start = len(scaled) - N_TEST
-    contexts = np.stack([scaled[t - WINDOW:t] for t in range(start, len(scaled))])
-    targets = scaled[start:]
+    contexts = _contexts(scaled)
     with training_conditions(device):
         predict, seconds = timed(train_forecaster, series_train, WINDOW, device, seed)
         if not callable(predict):
@@ -171,10 +179,30 @@ def held_out_rmse(train_forecaster, seed: int = SEED, device=None) -> tuple[floa
     if pred is None:
         raise TypeError("predict(context) returned None (did it forget to return?)")
     pred = np.asarray(pred, dtype=np.float64)
-    if pred.shape != targets.shape:
+    if pred.shape != (N_TEST,):
         raise ValueError(f"predict(context) for a context of shape ({N_TEST}, {WINDOW}) should return shape "
                          f"({N_TEST},), got {pred.shape}")
-    return float(np.sqrt(np.mean((pred - targets) ** 2)) * std), seconds
+    return {"predictions": pred, "seconds": seconds}
+
+
+def rmse(got) -> float:
+    """Grading process: the RMSE in ppm of the reported predictions against the held-out tail (loaded
+    here). The report is untrusted: a missing or misshapen array raises ValueError with a message."""
+    from autograder.cases.lab06_cnn import described
+
+    scaled, _, std = scaled_series()
+    targets = scaled[len(scaled) - N_TEST:]
+    pred = got.get("predictions") if isinstance(got, dict) else None
+    if not isinstance(pred, np.ndarray) or pred.dtype != np.float64 or pred.shape != targets.shape:
+        raise ValueError(f"the reported predictions should be a float64 array of shape ({N_TEST},), "
+                         f"got {described(pred)}")
+    return float(np.sqrt(np.mean((pred - targets) ** 2)) * std)
+
+
+def held_out_rmse(train_forecaster, seed: int = SEED, device=None) -> tuple[float, float]:
+    """Both halves in one process (for the tier tests): (held-out RMSE in ppm, training seconds)."""
+    got = held_out_forecasts(train_forecaster, seed, device)
+    return rmse(got), got["seconds"]
 
 
 def _forecaster_cases(rng):
@@ -182,12 +210,13 @@ def _forecaster_cases(rng):
 
 
 def _run_forecaster(fn, case, uses):
-    return held_out_rmse(fn, SEED)
+    return held_out_forecasts(fn, SEED)
 
 
 def _judge_forecaster(got, expected, case):
-    rmse, seconds = got
-    return threshold_checks(rmse, seconds, metric="RMSE (ppm)", tiers=TIERS, budget_s=BUDGET_S,
+    from autograder.cases.lab06_cnn import reported_seconds
+
+    return threshold_checks(rmse(got), reported_seconds(got), metric="RMSE (ppm)", tiers=TIERS, budget_s=BUDGET_S,
                             higher_is_better=False)
 
 

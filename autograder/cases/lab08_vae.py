@@ -181,17 +181,17 @@ EVAL_SEED = 12345
 EVAL_PASSES = 5
 
 
-def held_out_negative_elbo(model, latent_dim=LATENT_DIM, device=None):
-    """Mean over EVAL_PASSES forward passes of the reference vae_loss on the 400 held-out digits.
+def held_out_outputs(model, latent_dim=LATENT_DIM, device=None) -> dict:
+    """What a trained VAE is scored on (kernel side): ``model(x)`` on the 400 held-out digits,
+    EVAL_PASSES times with torch seeded (forward samples ε), in eval mode, without gradients.
 
-    The model is put in eval mode and evaluated without gradients on its own device, with torch
-    seeded (forward samples ε). Raises ValueError (with a message for the student) when the model
-    does not have the interface the lab asks for.
+    Returns ``{"passes": [(x_hat, mu, logvar), ...] as float32 arrays}``; :func:`negative_elbo` turns
+    it into the score in the grading process. Raises ValueError (with a message for the student)
+    when the model does not have the interface the lab asks for.
     """
     import torch
 
     from autograder.trained_models import digits_held_out
-    from solutions.vae import vae_loss
 
     if not isinstance(model, torch.nn.Module):
         raise ValueError(f"train_vae should return an nn.Module, got {type(model).__name__}")
@@ -201,7 +201,7 @@ def held_out_negative_elbo(model, latent_dim=LATENT_DIM, device=None):
     device = params[0].device if params else (device or grading_device())
     X = torch.as_tensor(digits_held_out()[0], dtype=torch.float32, device=device)
     model.eval()
-    losses = []
+    passes = []
     with torch.no_grad():
         torch.manual_seed(EVAL_SEED)
         for _ in range(EVAL_PASSES):
@@ -215,17 +215,44 @@ def held_out_negative_elbo(model, latent_dim=LATENT_DIM, device=None):
                 if tuple(t.shape) != (len(X), latent_dim):
                     raise ValueError(f"{name} of model(x) for x of shape {tuple(X.shape)} has shape {tuple(t.shape)}, "
                                      f"expected ({len(X)}, {latent_dim}) (latent_dim = {latent_dim})")
-            if not (torch.isfinite(x_hat).all() and torch.isfinite(mu).all() and torch.isfinite(logvar).all()):
-                return float("nan")
-            if x_hat.min() < 0 or x_hat.max() > 1:
+            finite = bool(torch.isfinite(x_hat).all() and torch.isfinite(mu).all() and torch.isfinite(logvar).all())
+            if finite and (x_hat.min() < 0 or x_hat.max() > 1):
                 raise ValueError(f"x_hat should lie in [0, 1] (a sigmoid output), got values in "
                                  f"[{x_hat.min().item():.3g}, {x_hat.max().item():.3g}]")
-            losses.append(vae_loss(x_hat, X.double(), mu, logvar)[0].item())
+            passes.append(tuple(t.cpu().numpy() for t in (x_hat, mu, logvar)))
         decoded = model.decode(torch.zeros(2, latent_dim, device=device))
         if tuple(torch.as_tensor(decoded).shape) != (2, X.shape[1]):
             raise ValueError(f"decode(z) for z of shape (2, {latent_dim}) should have shape (2, {X.shape[1]}), "
                              f"got {tuple(torch.as_tensor(decoded).shape)}")
+    return {"passes": passes}
+
+
+def negative_elbo(outputs: dict, latent_dim=LATENT_DIM) -> float:
+    """Grading process: the mean over the passes of the reference ``vae_loss`` on the held-out digits
+    (nats per image); NaN when an output is not finite. Checks the shapes again (a report is untrusted)."""
+    import torch
+
+    from autograder.trained_models import digits_held_out
+    from solutions.vae import vae_loss
+
+    X = torch.as_tensor(digits_held_out()[0], dtype=torch.float64)
+    passes = outputs["passes"]
+    if len(passes) != EVAL_PASSES:
+        raise ValueError(f"expected {EVAL_PASSES} evaluation passes, got {len(passes)}")
+    losses = []
+    for x_hat, mu, logvar in passes:
+        x_hat, mu, logvar = (torch.as_tensor(t, dtype=torch.float64) for t in (x_hat, mu, logvar))
+        if tuple(x_hat.shape) != tuple(X.shape) or {tuple(mu.shape), tuple(logvar.shape)} != {(len(X), latent_dim)}:
+            raise ValueError("held-out outputs have the wrong shapes")
+        if not (torch.isfinite(x_hat).all() and torch.isfinite(mu).all() and torch.isfinite(logvar).all()):
+            return float("nan")
+        losses.append(vae_loss(x_hat, X, mu, logvar)[0].item())
     return float(np.mean(losses))
+
+
+def held_out_negative_elbo(model, latent_dim=LATENT_DIM, device=None) -> float:
+    """Both halves in one process: the held-out negative ELBO of ``model`` (for the tier tests)."""
+    return negative_elbo(held_out_outputs(model, latent_dim, device), latent_dim)
 
 
 def _train_cases(rng):
@@ -244,14 +271,14 @@ def _run_train(fn, case, uses):
     X_train = tensor(digits_split("train")[0], dtype=torch.float32, device=device)
     with training_conditions(device):
         model, seconds = timed(fn, X_train, latent_dim, device, seed)
-        score = held_out_negative_elbo(model, latent_dim, device)
-    return {"score": score, "seconds": seconds}
+        outputs = held_out_outputs(model, latent_dim, device)
+    return {**outputs, "seconds": seconds}
 
 
 def _judge_train(got, expected, case):
     from autograder.trained_models import threshold_checks
 
-    return threshold_checks(got["score"], got["seconds"], metric="negative ELBO per image (nats)",
+    return threshold_checks(negative_elbo(got), got["seconds"], metric="negative ELBO per image (nats)",
                             tiers=TIERS, budget_s=BUDGET_S, higher_is_better=False)
 
 

@@ -12,12 +12,14 @@ respect to the critic's parameters (it exists only with ``create_graph=True``).
 ``train_gan`` is run once on the notebook's 1000 training digits with a fixed seed on the grading
 device, timed on one CPU thread, and its generator is scored on 1000 samples (z from a fixed seed) by
 a logistic-regression digit classifier trained on the same 1000 training digits (cached per process;
-its accuracy on the 400 held-out digits, which no notebook sees, is 0.965). The notebook's random
-states and thread count are restored afterwards. The run passes ``generator_loss=`` a recording copy
-of the non-saturating loss (:class:`GeneratorLossSpy`): a fourth check asks that the G step
-back-propagates the loss it is given and that the signature's default is the non-saturating loss, so
-a train_gan that trains with the saturating (minimax) loss loses that point although, with Adam at
-this scale, it reaches the quality tiers.
+its accuracy on the 400 held-out digits, which no notebook sees, is 0.965): the kernel reports the
+samples (:func:`train_and_sample`), the grading process fits the classifier and scores them
+(:func:`score_report`). The notebook's random states and thread count are restored afterwards. The
+run passes ``generator_loss=`` a recording copy of the non-saturating loss (:class:`GeneratorLossSpy`):
+a fourth check asks that the G step back-propagates the loss it is given and that the signature's
+default is the non-saturating loss, so a train_gan that trains with the saturating (minimax) loss
+loses that point although, with Adam at this scale, it reaches the quality tiers. That check watches
+the training run itself, so it is made in the kernel and only its message is reported.
 """
 from __future__ import annotations
 
@@ -182,8 +184,10 @@ def digit_classifier():
     return _CLASSIFIER[0]
 
 
-def sample_quality(generator, device) -> dict:
-    """Confidence and class coverage of ``N_SAMPLES`` images of ``generator`` (outputs in [−1, 1])."""
+def generate_samples(generator, device) -> np.ndarray:
+    """Kernel side: ``N_SAMPLES`` images of ``generator`` (outputs in [−1, 1]) from z of a fixed seed, in
+    eval mode, without gradients: (N_SAMPLES, 64), float64 if the generator computes in float64, else
+    float32. Raises ValueError (with a message for the student) when the shape is not (N_SAMPLES, 64)."""
     import torch
 
     latent = int(getattr(generator, "latent_dim"))
@@ -195,12 +199,31 @@ def sample_quality(generator, device) -> dict:
     if tuple(images.shape) != (N_SAMPLES, 64):
         raise ValueError(f"the generator maps z of shape ({N_SAMPLES}, {latent}) to shape {tuple(images.shape)}, "
                          f"expected ({N_SAMPLES}, 64)")
-    x = (images.detach().double().cpu().numpy() + 1.0) / 2.0        # [−1, 1] → the classifier's [0, 1]
+    images = images.detach().cpu()
+    return images.numpy() if images.dtype == torch.float64 else images.float().numpy()
+
+
+def quality_of_samples(images) -> dict:
+    """Grading process: confidence and class coverage of reported samples (outputs in [−1, 1]), scored
+    by :func:`digit_classifier`. The report is untrusted: anything but a float array of shape
+    (N_SAMPLES, 64) raises ValueError with a message."""
+    from autograder.cases.lab06_cnn import described
+
+    if not isinstance(images, np.ndarray) or images.dtype not in (np.float32, np.float64) \
+            or images.shape != (N_SAMPLES, 64):
+        raise ValueError(f"the reported samples should be a float array of shape ({N_SAMPLES}, 64), "
+                         f"got {described(images)}")
+    x = (images.astype(np.float64) + 1.0) / 2.0        # [−1, 1] → the classifier's [0, 1]
     if not np.all(np.isfinite(x)):
         return {"confidence": float("nan"), "coverage": 0}
     proba = digit_classifier().predict_proba(x)
     counts = np.bincount(proba.argmax(axis=1), minlength=10)
     return {"confidence": float(proba.max(axis=1).mean()), "coverage": int((counts >= MIN_SAMPLES_PER_CLASS).sum())}
+
+
+def sample_quality(generator, device) -> dict:
+    """Both halves in one process: confidence and class coverage of ``N_SAMPLES`` images of ``generator``."""
+    return quality_of_samples(generate_samples(generator, device))
 
 
 class GeneratorLossSpy:
@@ -257,9 +280,12 @@ def _default_is_nonsaturating(fn):
             "not the non-saturating generator_loss_nonsaturating")
 
 
+GENERATOR_LOSS_CHECK = "the G step minimises generator_loss (default: the non-saturating loss)"
+
+
 def generator_loss_check(fn, spy):
     """``(check name, message | None)``: the G step minimises the given loss; the default is non-saturating."""
-    name = "the G step minimises generator_loss (default: the non-saturating loss)"
+    name = GENERATOR_LOSS_CHECK
     if spy.calls == 0:
         return name, ("train_gan never called the generator_loss it was given: the G step must minimise "
                       "generator_loss(D(G(z)))")
@@ -269,11 +295,12 @@ def generator_loss_check(fn, spy):
     return name, _default_is_nonsaturating(fn)
 
 
-def run_training(fn, seed=GRADING_SEED, device=None):
-    """Train with ``fn`` on the notebook's training digits: sample quality, training seconds, loss use.
+def train_and_sample(fn, seed=GRADING_SEED, device=None) -> dict:
+    """Kernel side: train with ``fn`` on the notebook's training digits.
 
-    ``fn`` gets ``generator_loss=`` a :class:`GeneratorLossSpy`; ``got["generator_loss"]`` is
-    :func:`generator_loss_check`'s message (``None``: passed).
+    ``fn`` gets ``generator_loss=`` a :class:`GeneratorLossSpy`. Returns ``{"samples": generated images
+    (:func:`generate_samples`), "seconds": training seconds, "generator_loss": the message of
+    :func:`generator_loss_check` (``None``: passed)}``.
     """
     import torch
 
@@ -283,12 +310,31 @@ def run_training(fn, seed=GRADING_SEED, device=None):
     device = grading_device() if device is None else torch.device(device)
     X, _ = digits_split("train")
     X = tensor(X, dtype=torch.float32, device=device)
-    digit_classifier()
     spy = GeneratorLossSpy()
     with training_conditions(device):
         generator, seconds = timed(fn, X, device, seed, generator_loss=spy)
-        quality = sample_quality(generator, device)
-    return {**quality, "seconds": seconds, "generator_loss": generator_loss_check(fn, spy)}
+        samples = generate_samples(generator, device)
+    return {"samples": samples, "seconds": seconds, "generator_loss": generator_loss_check(fn, spy)[1]}
+
+
+def score_report(got) -> dict:
+    """Grading process: ``{"confidence", "coverage", "seconds", "generator_loss": (check name, message)}``
+    from a report of :func:`train_and_sample` (untrusted: a malformed one raises ValueError)."""
+    from autograder.cases.lab06_cnn import reported_seconds
+
+    if not isinstance(got, dict):
+        raise ValueError(f"the report of the trained GAN is not readable (got {type(got).__name__})")
+    message = got.get("generator_loss")
+    if message is not None and not isinstance(message, str):
+        raise ValueError(f"the reported generator_loss check is not a message (got {type(message).__name__})")
+    return {**quality_of_samples(got.get("samples")), "seconds": reported_seconds(got),
+            "generator_loss": (GENERATOR_LOSS_CHECK, message)}
+
+
+def run_training(fn, seed=GRADING_SEED, device=None):
+    """Both halves in one process (for the tier tests): sample quality, training seconds, loss use;
+    ``got["generator_loss"]`` is :func:`generator_loss_check`'s pair (message ``None``: passed)."""
+    return score_report(train_and_sample(fn, seed, device))
 
 
 def quality_checks(got):
@@ -302,11 +348,11 @@ def quality_checks(got):
 
 
 def _run_train(fn, case, uses):
-    return run_training(fn)
+    return train_and_sample(fn)
 
 
 def _judge_train(got, expected, case):
-    return quality_checks(got)
+    return quality_checks(score_report(got))
 
 
 def _train_cases(rng):

@@ -8,9 +8,12 @@ which parameters move when Adam (or SGD with momentum) takes one step on a loss 
 of a small network it sits in.
 
 ``finetune`` gets the reference CNN pretrained on the 0–4 digits of the notebook's training split
-(``solutions.transfer.pretrained_cnn``, trained once per process with seed 0, outside the clock) and
+(``solutions.transfer.pretrained_cnn``, trained once per process with seed 0, outside the clock; a
+sandboxed kernel gets it as a given file, see ``Spec.given``) and
 the first ten training images of each digit 5–9; it is timed with a fixed seed on the grading device
-and scored on the held-out digits 5–9 that no notebook sees (labels 0–4 stand for digits 5–9).
+and scored on the held-out digits 5–9 that no notebook sees (labels 0–4 stand for digits 5–9): the
+kernel reports its predicted classes (:func:`train_and_predict`), the grading process loads the labels
+and computes the accuracy (:func:`accuracy`).
 
 The notebook's Experiment 2 (not graded) trains DANN with the student's ``grad_reverse`` and
 ``dann_domain_loss``; its reference is ``solutions.transfer.dann_experiment``. Source domain: the first
@@ -36,7 +39,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.cases import Case, Spec, register
+from autograder.cases import Case, Spec, given_file, register
 from autograder.torch_grading import grading_device, tensor
 
 LAB = "lab10_transfer_learning"
@@ -231,44 +234,96 @@ def held_out_5_to_9():
     return _images(X[keep]), (y[keep] - 5).astype(np.int64)
 
 
-def held_out_accuracy(model, device) -> float:
+def held_out_predictions(model, device) -> np.ndarray:
+    """Kernel side: the predicted classes (int64, 0–4 for digits 5–9) of ``model`` (eval mode, no
+    gradients) on the held-out digits 5–9. Raises ValueError (with a message for the student) when the
+    logits do not have the shape (n, 5)."""
     import torch
 
-    X, y = held_out_5_to_9()
+    X, _ = held_out_5_to_9()
     model.eval()
     with torch.no_grad():
         logits = model(torch.as_tensor(X, device=device))
-    if tuple(logits.shape) != (len(y), 5):
-        raise ValueError(f"the model maps {len(y)} images to an output of shape {tuple(logits.shape)}, "
-                         f"expected logits of shape ({len(y)}, 5) (digits 5–9 as classes 0–4)")
-    return float((logits.argmax(dim=1).cpu().numpy() == y).mean())
+    if tuple(logits.shape) != (len(X), 5):
+        raise ValueError(f"the model maps {len(X)} images to an output of shape {tuple(logits.shape)}, "
+                         f"expected logits of shape ({len(X)}, 5) (digits 5–9 as classes 0–4)")
+    return logits.argmax(dim=1).cpu().numpy()
 
 
-def run_training(fn, seed=GRADING_SEED, device=None):
-    """Fine-tune with ``fn``; held-out accuracy on digits 5–9 and training seconds."""
+def accuracy(got) -> float:
+    """Grading process: accuracy of the reported ``got["predicted"]`` on the held-out digits 5–9 (labels
+    loaded here)."""
+    from autograder.cases.lab06_cnn import reported_labels
+
+    _, y = held_out_5_to_9()
+    return float((reported_labels(got, "predicted", len(y)) == y).mean())
+
+
+def held_out_accuracy(model, device) -> float:
+    """Both halves in one process: accuracy of ``model`` on the held-out digits 5–9."""
+    return accuracy({"predicted": held_out_predictions(model, device)})
+
+
+PRETRAINED_FILE = "lab10_pretrained_cnn.pt"
+
+
+def _given_pretrained() -> dict:
+    """Grading process: the reference's pretrained CNN (seed 0, CPU) as a ``torch.save`` file."""
+    import io
+
+    import torch
+
+    from solutions.transfer import pretrained_cnn
+
+    buffer = io.BytesIO()
+    torch.save(pretrained_cnn("cpu", seed=0), buffer)
+    return {PRETRAINED_FILE: buffer.getvalue()}
+
+
+def pretrained(device):
+    """The CNN pretrained on digits 0–4: the grader's given file in a sandboxed kernel, else the reference's."""
+    import torch
+
+    path = given_file(PRETRAINED_FILE)
+    if path is None:
+        from solutions.transfer import pretrained_cnn
+
+        return pretrained_cnn(device, seed=0)
+    return torch.load(path, map_location=device, weights_only=False).to(device).eval()
+
+
+def train_and_predict(fn, seed=GRADING_SEED, device=None) -> dict:
+    """Kernel side: fine-tune with ``fn``; ``{"predicted": held-out predictions, "seconds": training seconds}``."""
     import torch
 
     from autograder.trained_models import timed, training_conditions, warm_up_cnn
-    from solutions.transfer import few_labels_5_to_9, pretrained_cnn
+    from labkit.data import few_per_digit
 
     device = grading_device() if device is None else torch.device(device)
     with training_conditions(device):
-        pretrained = pretrained_cnn(device, seed=0)
-        X, y = few_labels_5_to_9(PER_CLASS)
+        model_0_to_4 = pretrained(device)
+        X, y = few_per_digit(range(5, 10), PER_CLASS)
         X, y = tensor(X, dtype=torch.float32, device=device), tensor(y, dtype=torch.int64, device=device)
         warm_up_cnn(device)
-        model, seconds = timed(fn, pretrained, X, y, device, seed)
-    return {"score": held_out_accuracy(model, device), "seconds": seconds}
+        model, seconds = timed(fn, model_0_to_4, X, y, device, seed)
+    return {"predicted": held_out_predictions(model, device), "seconds": seconds}
+
+
+def run_training(fn, seed=GRADING_SEED, device=None):
+    """Both halves in one process (for the tier tests): held-out accuracy on digits 5–9 and training seconds."""
+    got = train_and_predict(fn, seed, device)
+    return {"score": accuracy(got), "seconds": got["seconds"]}
 
 
 def _run_finetune(fn, case, uses):
-    return run_training(fn)
+    return train_and_predict(fn)
 
 
 def _judge_finetune(got, expected, case):
+    from autograder.cases.lab06_cnn import reported_seconds
     from autograder.trained_models import threshold_checks
 
-    return threshold_checks(got["score"], got["seconds"], metric="accuracy on digits 5–9", tiers=TIERS,
+    return threshold_checks(accuracy(got), reported_seconds(got), metric="accuracy on digits 5–9", tiers=TIERS,
                             budget_s=BUDGET_S)
 
 
@@ -282,4 +337,4 @@ register(Spec(f"{LAB}.count_trainable", _count_cases, run=_run_count))
 register(Spec(f"{LAB}.grad_reverse", _reverse_cases, run=_run_reverse))
 register(Spec(f"{LAB}.dann_domain_loss", _dann_cases, run=_run_dann))
 register(Spec(f"{LAB}.finetune", _finetune_cases, run=_run_finetune, judge=_judge_finetune,
-              reference_needed=False))
+              reference_needed=False, given=_given_pretrained))

@@ -9,13 +9,15 @@ draws must give the same name.
 ``train_mlp_lm`` is run once on the context windows (block size 3) of the notebook's training names
 with a fixed seed on the grading device, timed after a warm-up on one CPU thread, and scored by its
 perplexity on the windows of the held-out names: a fixed, seeded 10 % of the corpus
-(``solutions.language_model.names_split("held-out")``) that no notebook cell uses.
+(``solutions.language_model.names_split("held-out")``) that no notebook cell uses. The kernel reports
+the model's logits on those windows (:func:`train_and_predict`); the grading process computes
+the perplexity with the reference's ``perplexity`` (:func:`held_out_score`).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from autograder.cases import Case, Spec, register
+from autograder.cases import Case, Spec, given_file, register
 from autograder.torch_grading import grading_device, tensor
 
 LAB = "lab11_language_model"
@@ -85,9 +87,7 @@ def _vocab_cases(rng):
 
 # ------------------------------------------------------------------------------ encode / decode
 def _stoi(words):
-    from solutions.language_model import build_vocab
-
-    return build_vocab(words)
+    return _vocabulary(words)
 
 
 def _encode_cases(rng):
@@ -241,28 +241,88 @@ TIERS = [10.25, 8.48]
 BUDGET_S = 5.0
 
 
-def windows(part: str, block_size: int = BLOCK_SIZE):
-    """``X`` int64 (M, block_size), ``Y`` int64 (M,) (torch, CPU) of "train", "val" or "held-out",
-    with the vocabulary of the whole corpus (". a … z")."""
+WINDOWS_FILE = "lab11_windows.npz"
+
+
+def _vocabulary(words):
+    """``(stoi, itos)`` of the letters in ``words`` with "." at 0: the inputs of the encode/decode cases."""
+    chars = set("".join(words))
+    itos = ["."] + [c for c in _LETTERS if c in chars]
+    return {ch: i for i, ch in enumerate(itos)}, itos
+
+
+def _given_windows() -> dict:
+    """Grading process: the training windows and the held-out *contexts* (no targets), built by the
+    reference, for a sandboxed kernel (which cannot import ``solutions``); see ``Spec.given``."""
+    import io
+
+    buffer = io.BytesIO()
+    (X, Y), (X_held, _) = _reference_windows("train"), _reference_windows("held-out")
+    np.savez(buffer, train_X=X.numpy(), train_Y=Y.numpy(), held_out_X=X_held.numpy())
+    return {WINDOWS_FILE: buffer.getvalue()}
+
+
+def _reference_windows(part: str):
     from solutions.language_model import build_vocab, load_names, make_context_windows, names_split
 
     stoi, _ = build_vocab(load_names())
-    return make_context_windows(names_split(part), stoi, block_size)
+    return make_context_windows(names_split(part), stoi, BLOCK_SIZE)
 
 
-def held_out_perplexity(model, device) -> float:
+def windows(part: str):
+    """``X`` int64 (M, 3), ``Y`` int64 (M,) (torch, CPU) of "train" or "held-out", with the vocabulary
+    of the whole corpus (". a … z"). In a sandboxed kernel from the grader's given file (held-out:
+    ``Y`` is ``None`` there, the targets stay with the grader), elsewhere from the reference."""
     import torch
 
-    from solutions.language_model import perplexity
+    path = given_file(WINDOWS_FILE)
+    if path is None:
+        return _reference_windows(part)
+    key = part.replace("-", "_")
+    with np.load(path, allow_pickle=False) as data:
+        X = torch.as_tensor(data[f"{key}_X"])
+        Y = torch.as_tensor(data[f"{key}_Y"]) if f"{key}_Y" in data else None
+    return X, Y
 
-    X, Y = windows("held-out")
+
+def held_out_logits(model, device) -> np.ndarray:
+    """Kernel side: the logits (M, 27) of ``model`` (eval mode, no gradients) on the held-out windows,
+    float64 if the model computes in float64, else float32. Raises ValueError (with a message for the
+    student) when they do not have the shape (M, 27)."""
+    import torch
+
+    X, _ = windows("held-out")
     model.eval()
     with torch.no_grad():
         logits = model(X.to(device))
-    if tuple(logits.shape) != (len(Y), 27):
-        raise ValueError(f"the model maps {len(Y)} contexts to an output of shape {tuple(logits.shape)}, "
-                         f"expected logits of shape ({len(Y)}, 27)")
-    return float(perplexity(logits.double().cpu(), Y))
+    if tuple(logits.shape) != (len(X), 27):
+        raise ValueError(f"the model maps {len(X)} contexts to an output of shape {tuple(logits.shape)}, "
+                         f"expected logits of shape ({len(X)}, 27)")
+    logits = logits.detach().cpu()
+    return logits.numpy() if logits.dtype == torch.float64 else logits.float().numpy()
+
+
+def held_out_score(got) -> float:
+    """Grading process: the perplexity (reference ``perplexity``, float64) of the reported logits on
+    the held-out targets (loaded here). The report is untrusted: a missing or misshapen array raises
+    ValueError with a message."""
+    import torch
+
+    from autograder.cases.lab06_cnn import described
+    from solutions.language_model import perplexity
+
+    _, Y = _reference_windows("held-out")
+    logits = got.get("logits") if isinstance(got, dict) else None
+    if not isinstance(logits, np.ndarray) or logits.dtype not in (np.float32, np.float64) \
+            or logits.shape != (len(Y), 27):
+        raise ValueError(f"the reported logits should be a float array of shape ({len(Y)}, 27), "
+                         f"got {described(logits)}")
+    return float(perplexity(torch.as_tensor(logits).double(), Y))
+
+
+def held_out_perplexity(model, device) -> float:
+    """Both halves in one process: perplexity of ``model`` on the held-out windows."""
+    return held_out_score({"logits": held_out_logits(model, device)})
 
 
 _WARMED_UP: set = set()
@@ -288,8 +348,9 @@ def _warm_up(device):
     _WARMED_UP.add(str(device))
 
 
-def run_training(fn, seed=GRADING_SEED, device=None):
-    """Train with ``fn`` on the notebook's training windows; held-out perplexity and training seconds."""
+def train_and_predict(fn, seed=GRADING_SEED, device=None) -> dict:
+    """Kernel side: train with ``fn`` on the notebook's training windows; ``{"logits": held-out logits,
+    "seconds": training seconds}``."""
     import torch
 
     from autograder.trained_models import timed, training_conditions
@@ -300,18 +361,25 @@ def run_training(fn, seed=GRADING_SEED, device=None):
     with training_conditions(device):
         _warm_up(device)
         model, seconds = timed(fn, X, Y, 27, BLOCK_SIZE, device, seed)
-    return {"score": held_out_perplexity(model, device), "seconds": seconds}
+    return {"logits": held_out_logits(model, device), "seconds": seconds}
+
+
+def run_training(fn, seed=GRADING_SEED, device=None):
+    """Both halves in one process (for the tier tests): held-out perplexity and training seconds."""
+    got = train_and_predict(fn, seed, device)
+    return {"score": held_out_score(got), "seconds": got["seconds"]}
 
 
 def _run_train(fn, case, uses):
-    return run_training(fn)
+    return train_and_predict(fn)
 
 
 def _judge_train(got, expected, case):
+    from autograder.cases.lab06_cnn import reported_seconds
     from autograder.trained_models import threshold_checks
 
-    return threshold_checks(got["score"], got["seconds"], metric="perplexity", tiers=TIERS, budget_s=BUDGET_S,
-                            higher_is_better=False)
+    return threshold_checks(held_out_score(got), reported_seconds(got), metric="perplexity", tiers=TIERS,
+                            budget_s=BUDGET_S, higher_is_better=False)
 
 
 def _train_cases(rng):
@@ -325,4 +393,5 @@ register(Spec(f"{LAB}.decode", _decode_cases, run=_run_decode, judge=_judge_exac
 register(Spec(f"{LAB}.make_context_windows", _windows_cases))
 register(Spec(f"{LAB}.perplexity", _ppl_cases, run=_run_ppl))
 register(Spec(f"{LAB}.sample", _sample_cases, run=_run_sample, judge=_judge_exact))
-register(Spec(f"{LAB}.train_mlp_lm", _train_cases, run=_run_train, judge=_judge_train, reference_needed=False))
+register(Spec(f"{LAB}.train_mlp_lm", _train_cases, run=_run_train, judge=_judge_train, reference_needed=False,
+              given=_given_windows))

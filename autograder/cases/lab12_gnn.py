@@ -10,7 +10,9 @@ judge rebuilds the dense matrix from the edges and compares that (and the number
 (three blocks of 40 nodes, p_in 0.15, p_out 0.03, networkx seed 2026; features: the identity; three
 labelled nodes per block, the labels of the other nodes set to -1). The notebook uses a different
 graph. It is timed after a warm-up on one CPU thread and scored by its accuracy on the 111
-unlabelled nodes; the notebook's random states and thread count are restored afterwards.
+unlabelled nodes; the notebook's random states and thread count are restored afterwards. The kernel
+reports the predicted block of every node (:func:`train_and_predict`); the grading process builds the
+graph's blocks and mask itself and computes the accuracy (:func:`accuracy`).
 """
 from __future__ import annotations
 
@@ -253,8 +255,10 @@ def _warm_up(device):
     _WARMED_UP.add(str(device))
 
 
-def run_training(fn, seed=GRADING_SEED, device=None):
-    """Train with ``fn`` on the grading graph; accuracy on the unlabelled nodes and training seconds."""
+def train_and_predict(fn, seed=GRADING_SEED, device=None) -> dict:
+    """Kernel side: train with ``fn`` on the grading graph; ``{"predicted": the predicted block of every
+    node (int64, (n,)), "seconds": training seconds}``. Raises TypeError/ValueError (with a message for
+    the student) when ``fn`` does not return logits of shape (n, 3)."""
     import torch
 
     from autograder.trained_models import timed, training_conditions
@@ -271,18 +275,33 @@ def run_training(fn, seed=GRADING_SEED, device=None):
         raise TypeError(f"train_gcn should return a tensor of logits, got {type(logits).__name__}")
     if tuple(logits.shape) != (len(y), 3):
         raise ValueError(f"train_gcn returned logits of shape {tuple(logits.shape)}, expected ({len(y)}, 3)")
-    predicted = logits.detach().argmax(dim=1).cpu().numpy()
-    return {"score": float((predicted == y)[~mask].mean()), "seconds": seconds}
+    return {"predicted": logits.detach().argmax(dim=1).cpu().numpy(), "seconds": seconds}
+
+
+def accuracy(got) -> float:
+    """Grading process: accuracy of the reported ``got["predicted"]`` on the unlabelled nodes (the
+    blocks and the mask are built here)."""
+    from autograder.cases.lab06_cnn import reported_labels
+
+    _, _, y, mask = sbm_graph()
+    return float((reported_labels(got, "predicted", len(y)) == y)[~mask].mean())
+
+
+def run_training(fn, seed=GRADING_SEED, device=None):
+    """Both halves in one process (for the tier tests): accuracy on the unlabelled nodes and training seconds."""
+    got = train_and_predict(fn, seed, device)
+    return {"score": accuracy(got), "seconds": got["seconds"]}
 
 
 def _run_train(fn, case, uses):
-    return run_training(fn)
+    return train_and_predict(fn)
 
 
 def _judge_train(got, expected, case):
+    from autograder.cases.lab06_cnn import reported_seconds
     from autograder.trained_models import threshold_checks
 
-    return threshold_checks(got["score"], got["seconds"], metric="accuracy on the unlabelled nodes",
+    return threshold_checks(accuracy(got), reported_seconds(got), metric="accuracy on the unlabelled nodes",
                             tiers=TIERS, budget_s=BUDGET_S)
 
 

@@ -8,7 +8,10 @@ same way for the reference and the submission, so both draw the same random star
 
 ``train_robust_cnn`` is run once on the notebook's 1000 training digits with a fixed seed, timed
 (after ``autograder.trained_models.warm_up_cnn``) and scored by its accuracy under FGSM at ``EPS`` on
-the 400 held-out digits.
+the 400 held-out digits. The attack needs the model's gradients, so the adversarial digits are made
+in the kernel, which reports them with the predicted classes of the clean and the attacked digits
+(:func:`held_out_attack`); the grading process loads the digits and labels, checks that the
+perturbation stays within ``EPS`` and computes the accuracies (:func:`robust_score`).
 """
 from __future__ import annotations
 
@@ -154,27 +157,82 @@ TIERS = [0.560, 0.670]
 BUDGET_S = 5.0
 
 
-def robust_accuracy(model, device, eps=EPS) -> float:
-    """Accuracy of ``model`` (eval mode) on the 400 held-out digits attacked by the reference FGSM at eps."""
+def _fgsm(model, x, y, eps):
+    """FGSM exactly as the reference's ``solutions.adversarial.fgsm`` (copied: the grading kernel cannot
+    import ``solutions``; tests/solutions/test_adversarial.py checks that they agree):
+    clamp(x + eps·sign(∇_x CE(model(x), y)), 0, 1), detached."""
+    import torch
+    import torch.nn.functional as F
+
+    x_in = x.detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(F.cross_entropy(model(x_in), y), x_in)
+    return (x.detach() + eps * grad.sign()).clamp(0.0, 1.0).detach()
+
+
+def held_out_attack(model, device, eps=EPS) -> dict:
+    """Kernel side (the attack needs the model's gradients): FGSM at ``eps`` on the 400 held-out digits.
+
+    Returns ``{"clean": predicted classes of the digits, "adversarial": predicted classes of the
+    attacked digits (int64, (400,)), "x_adv": the attacked digits (float32, (400, 1, 8, 8))}``, the
+    model in eval mode; :func:`robust_score` scores them in the grading process. Raises ValueError
+    (with a message for the student) when the logits do not have the shape (400, 10).
+    """
     import torch
 
     from autograder.cases.lab06_cnn import digits_images
-    from solutions.adversarial import fgsm
 
     X, y = digits_images("held-out")
     X, y = torch.as_tensor(X, device=device), torch.as_tensor(y, device=device)
     model.eval()
-    x_adv = fgsm(model, X, y, eps)
+    x_adv = _fgsm(model, X, y, eps)
+    predicted = {}
     with torch.no_grad():
-        logits = model(x_adv)
-    if tuple(logits.shape) != (len(y), 10):
-        raise ValueError(f"the model maps {len(y)} images to an output of shape {tuple(logits.shape)}, "
-                         f"expected logits of shape ({len(y)}, 10)")
-    return float((logits.argmax(dim=1) == y).float().mean().item())
+        for name, inputs in (("adversarial", x_adv), ("clean", X)):
+            logits = model(inputs)
+            if tuple(logits.shape) != (len(y), 10):
+                raise ValueError(f"the model maps {len(y)} images to an output of shape {tuple(logits.shape)}, "
+                                 f"expected logits of shape ({len(y)}, 10)")
+            predicted[name] = logits.argmax(dim=1).cpu().numpy()
+    return {**predicted, "x_adv": x_adv.float().cpu().numpy()}
 
 
-def run_training(fn, seed=GRADING_SEED, device=None):
-    """Train with ``fn`` on the notebook's training digits; robust held-out accuracy and seconds."""
+def robust_score(got, eps=EPS) -> dict:
+    """Grading process: ``{"robust": accuracy under FGSM, "clean": accuracy}`` of a report of
+    :func:`held_out_attack`, with the held-out digits and labels loaded here.
+
+    The report is untrusted: the predictions must be integer arrays of shape (400,), and ``x_adv`` a
+    finite float32 array shaped like the digits, in [0, 1] and within ``eps`` of them (L∞, plus float32
+    rounding); otherwise ValueError with a message. Accuracies are float32 means, as the kernel computed
+    them before.
+    """
+    import torch
+
+    from autograder.cases.lab06_cnn import described, digits_images, reported_labels
+
+    X, y = digits_images("held-out")
+    labels = torch.as_tensor(y)
+    scores = {name: float((torch.as_tensor(reported_labels(got, name, len(y))) == labels).float().mean().item())
+              for name in ("adversarial", "clean")}
+    x_adv = got.get("x_adv")
+    if not isinstance(x_adv, np.ndarray) or x_adv.dtype != np.float32 or x_adv.shape != X.shape:
+        raise ValueError(f"the reported adversarial digits should be a float32 array of shape {X.shape}, "
+                         f"got {described(x_adv)}")
+    if not np.all(np.isfinite(x_adv)):
+        raise ValueError("the adversarial digits are not finite (the model's input gradient is NaN or infinite)")
+    if x_adv.min() < 0.0 or x_adv.max() > 1.0 or np.abs(x_adv - X).max() > eps + 1e-6:
+        raise ValueError(f"the reported adversarial digits are not images in [0, 1] within eps = {eps} of the "
+                         "held-out digits")
+    return {"robust": scores["adversarial"], "clean": scores["clean"]}
+
+
+def robust_accuracy(model, device, eps=EPS) -> float:
+    """Both halves in one process: accuracy of ``model`` on the held-out digits attacked by FGSM at eps."""
+    return robust_score(held_out_attack(model, device, eps), eps)["robust"]
+
+
+def train_and_attack(fn, seed=GRADING_SEED, device=None) -> dict:
+    """Kernel side: train with ``fn`` on the notebook's training digits; :func:`held_out_attack`'s
+    report plus ``"seconds"``."""
     import torch
 
     from autograder.cases.lab06_cnn import digits_images
@@ -186,18 +244,30 @@ def run_training(fn, seed=GRADING_SEED, device=None):
     with training_conditions(device):
         warm_up_cnn(device)
         model, seconds = timed(fn, X, y, EPS, device, seed)
-    return {"score": robust_accuracy(model, device), "seconds": seconds}
+    return {**held_out_attack(model, device), "seconds": seconds}
+
+
+def run_training(fn, seed=GRADING_SEED, device=None):
+    """Both halves in one process (for the tier tests): robust held-out accuracy ("score"), clean
+    accuracy and training seconds."""
+    got = train_and_attack(fn, seed, device)
+    scores = robust_score(got)
+    return {"score": scores["robust"], "clean": scores["clean"], "seconds": got["seconds"]}
 
 
 def _run_train(fn, case, uses):
-    return run_training(fn)
+    return train_and_attack(fn)
 
 
 def _judge_train(got, expected, case):
+    from autograder.cases.lab06_cnn import reported_seconds
     from autograder.trained_models import threshold_checks
 
-    return threshold_checks(got["score"], got["seconds"], metric=f"accuracy under FGSM (eps {EPS})", tiers=TIERS,
-                            budget_s=BUDGET_S)
+    scores = robust_score(got)
+    checks = threshold_checks(scores["robust"], reported_seconds(got), metric=f"accuracy under FGSM (eps {EPS})",
+                              tiers=TIERS, budget_s=BUDGET_S)
+    clean = f" (without the attack: {scores['clean']:.4g})"
+    return [(name, msg + clean if msg and i < len(TIERS) else msg) for i, (name, msg) in enumerate(checks)]
 
 
 def _train_cases(rng):

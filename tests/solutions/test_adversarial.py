@@ -50,6 +50,17 @@ def test_fgsm_against_autograd_written_out(kind, eps):
     assert model.training, "fgsm must not change the model's mode"
 
 
+@pytest.mark.parametrize("kind", ["mlp", "cnn"])
+@pytest.mark.parametrize("eps", [0.0, 0.1, 0.3])
+def test_grading_copy_of_fgsm_is_the_reference(kind, eps):
+    """The hidden test attacks the trained CNN in the kernel, which cannot import solutions: the copy
+    in autograder/cases/lab13_adversarial.py must give the reference's adversarial digits exactly."""
+    model, (x, y) = _model(2, kind), _data(2, n=9)
+    torch.testing.assert_close(cases._fgsm(model, x, y, eps), fgsm(model, x, y, eps), rtol=0, atol=0)
+    x32, m32 = x.float(), _model(2, kind).float()
+    torch.testing.assert_close(cases._fgsm(m32, x32, y, eps), fgsm(m32, x32, y, eps), rtol=0, atol=0)
+
+
 def test_fgsm_linear_model_by_hand():
     torch.manual_seed(0)
     lin = nn.Linear(64, 10).double()

@@ -44,6 +44,26 @@ def test_notebook_copy_of_the_corpus_helpers_agrees():
         ns["names_split"]("held-out")
 
 
+def test_a_sandboxed_kernel_gets_the_windows_from_the_given_file(tmp_path, monkeypatch):
+    """The hidden test's kernel cannot import solutions: the grader writes the training windows and
+    the held-out contexts (not their targets) as a given file, which must hold the reference's."""
+    from autograder.cases import GIVEN_DIR, given_files
+    from autograder.cases import lab11_language_model as cases
+
+    stoi, _ = build_vocab(load_names())
+    for name, data in given_files("lab11_language_model").items():
+        (tmp_path / GIVEN_DIR).mkdir(exist_ok=True)
+        (tmp_path / GIVEN_DIR / name).write_bytes(data)
+    monkeypatch.chdir(tmp_path)
+    X, Y = cases.windows("train")
+    X_ref, Y_ref = make_context_windows(names_split("train"), stoi, cases.BLOCK_SIZE)
+    assert torch.equal(X, X_ref) and torch.equal(Y, Y_ref)
+    X, Y = cases.windows("held-out")
+    assert torch.equal(X, make_context_windows(names_split("held-out"), stoi, cases.BLOCK_SIZE)[0]) and Y is None
+    for words in (["bad", "dab"], ["zoe", "a"], ["emma", "olivia", "ava"]):
+        assert cases._vocabulary(words) == build_vocab(words)
+
+
 def test_vocab_encode_decode_by_hand():
     stoi, itos = build_vocab(["bad", "dab", "cab"])
     assert itos == [".", "a", "b", "c", "d"] and stoi == {".": 0, "a": 1, "b": 2, "c": 3, "d": 4}

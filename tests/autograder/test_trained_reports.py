@@ -1,0 +1,218 @@
+"""Trained-model specs report held-out outputs; the grading process computes the metric.
+
+For the trained models of labs 5-13 the kernel trains and reports the model's raw outputs on the
+held-out inputs (predictions, reconstructions, samples, logits, adversarial digits), and the judge
+recomputes the metric from them with targets it loads itself. Here: the kernel half draws every case
+and runs with ``solutions`` unimportable (as in the sandbox), and a judge given a malformed or forged
+report fails every check of the case with a message instead of scoring it.
+"""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from autograder import reports
+from autograder.cases import get_spec
+from autograder.course import REPO
+from autograder.harness import judge_case
+from autograder.trained_models import digits_held_out
+
+TRAINED = {
+    "lab05_autoencoders": "train_autoencoder",
+    "lab06_cnn": "train_cnn",
+    "lab07_lstm": "train_forecaster",
+    "lab09_gans": "train_gan",
+    "lab10_transfer_learning": "finetune",
+    "lab11_language_model": "train_mlp_lm",
+    "lab12_gnn": "train_gcn",
+    "lab13_adversarial": "train_robust_cnn",
+}
+
+# Runs in a fresh interpreter: the given files are written first (the grading process builds them
+# from solutions), then every import of solutions fails; the cases of every spec of these labs are
+# drawn with a run seed, and each trained-model runner runs a tiny stand-in for the student's
+# function. Prints the encoded reports as JSON.
+_KERNEL = r'''
+import json, sys
+import torch
+from torch import nn
+
+from autograder.cases import GIVEN_DIR, given_files, get_spec, specs_for_lab
+from autograder.seeding import case_rng
+from autograder import reports
+
+labs = json.loads(sys.argv[1])
+import pathlib
+pathlib.Path(GIVEN_DIR).mkdir()
+for lab in labs:
+    for name, data in given_files(lab).items():
+        (pathlib.Path(GIVEN_DIR) / name).write_bytes(data)
+for name in [m for m in sys.modules if m == "solutions" or m.startswith("solutions.")]:
+    del sys.modules[name]
+
+
+class _NoSolutions:
+    def find_spec(self, name, path=None, target=None):
+        if name == "solutions" or name.startswith("solutions."):
+            raise ImportError(f"the grading kernel cannot import {name}")
+        return None
+
+
+sys.meta_path.insert(0, _NoSolutions())
+
+
+class AE(nn.Module):
+    def __init__(self, k):
+        super().__init__()
+        self.enc, self.dec = nn.Linear(64, k), nn.Sequential(nn.Linear(k, 64), nn.Sigmoid())
+
+    def encode(self, x):
+        return self.enc(x)
+
+    def decode(self, z):
+        return self.dec(z)
+
+    def forward(self, x):
+        return self.decode(self.encode(x))
+
+
+class G(nn.Module):
+    latent_dim = 4
+
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(4, 64), nn.Tanh())
+
+    def forward(self, z):
+        return self.net(z)
+
+
+def classifier(k):
+    return nn.Sequential(nn.Flatten(), nn.Linear(64, k))
+
+
+stand_ins = {
+    "lab05_autoencoders": lambda X, k, device, seed: AE(k),
+    "lab06_cnn": lambda X, y, device, seed: classifier(10),
+    "lab07_lstm": lambda series, window, device, seed: (lambda ctx: ctx[:, -1]),
+    "lab09_gans": lambda X, device, seed, generator_loss=None: G(),
+    "lab10_transfer_learning": lambda model, X, y, device, seed: classifier(5),
+    "lab11_language_model": lambda X, Y, V, block, device, seed: nn.Sequential(
+        nn.Embedding(V, 2), nn.Flatten(), nn.Linear(2 * block, V)),
+    "lab12_gnn": lambda A, X, labels, mask, device, seed: torch.zeros(len(A), 3),
+    "lab13_adversarial": lambda X, y, eps, device, seed: classifier(10),
+}
+out = {}
+for lab, name in labs.items():
+    for spec in specs_for_lab(lab):
+        spec.cases(case_rng(spec.qualname, 12345))
+    spec = get_spec(f"{lab}.{name}")
+    case = spec.cases(case_rng(spec.qualname, 12345))[0]
+    out[lab] = reports.encode(spec.execute(stand_ins[lab], case, {}))
+print(json.dumps(out))
+'''
+
+
+def test_kernel_half_runs_without_solutions_and_its_reports_are_judged(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
+    done = subprocess.run([sys.executable, "-c", _KERNEL, json.dumps(TRAINED)], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    encoded = json.loads(done.stdout.strip().splitlines()[-1])
+    for lab, name in TRAINED.items():
+        spec = get_spec(f"{lab}.{name}")
+        case = spec.cases(np.random.default_rng(0))[0]
+        results = judge_case(spec, case, None, reports.decode(encoded[lab]), None)
+        assert len(results) == case.checks, (lab, results)
+        assert not any("could not be checked" in (r.message or "") for r in results), (lab, results)
+        assert any(r.passed for r in results), (lab, results)           # the time budget, at least
+        assert not all(r.passed for r in results), (lab, results)       # a stand-in reaches no tier
+
+
+def _held_out_digits():
+    return digits_held_out(flatten=False)[0].reshape(-1, 1, 8, 8).astype(np.float32)
+
+
+def _valid(lab):
+    """A well-formed report of ``lab``'s trained-model spec (all-zero outputs)."""
+    ints = lambda n: np.zeros(n, dtype=np.int64)  # noqa: E731
+    return {
+        "lab05_autoencoders": {"problem": None, "z_shape": (400, 8), "x_hat": np.zeros((400, 64), np.float32)},
+        "lab06_cnn": {"predicted": ints(400)},
+        "lab07_lstm": {"predictions": np.zeros(96)},
+        "lab09_gans": {"samples": np.zeros((1000, 64), np.float32), "generator_loss": None},
+        "lab10_transfer_learning": {"predicted": ints(195)},
+        "lab11_language_model": {"logits": np.zeros((3594, 27), np.float32)},
+        "lab12_gnn": {"predicted": ints(120)},
+        "lab13_adversarial": {"adversarial": ints(400), "clean": ints(400), "x_adv": _held_out_digits()},
+    }[lab] | {"seconds": 0.5}
+
+
+def _judge(lab, got):
+    spec = get_spec(f"{lab}.{TRAINED[lab]}")
+    case = spec.cases(np.random.default_rng(0))[0]
+    results = judge_case(spec, case, None, got, None)
+    assert len(results) == case.checks
+    return results
+
+
+def _malformed(lab):
+    valid = _valid(lab)
+    yield "not a dict", None
+    yield "a model reported by its type name", reports.Unencodable("Sequential")
+    yield "no training time", {k: v for k, v in valid.items() if k != "seconds"}
+    yield "training time a string", {**valid, "seconds": "0.5"}
+    for key, value in valid.items():
+        if isinstance(value, np.ndarray):
+            yield f"{key} missing", {k: v for k, v in valid.items() if k != key}
+            yield f"{key} one row short", {**valid, key: value[:-1]}
+            yield f"{key} of another dtype", {**valid, key: value.astype(np.int32 if value.dtype.kind == "f"
+                                                                          else np.float32)}
+            yield f"{key} a list", {**valid, key: value.tolist()}
+
+
+@pytest.mark.parametrize("lab", list(TRAINED))
+def test_a_well_formed_report_is_scored(lab):
+    results = _judge(lab, _valid(lab))
+    assert results[-1 if lab != "lab09_gans" else 2].passed      # the time budget
+    assert not any("could not be checked" in (r.message or "") for r in results)
+
+
+@pytest.mark.parametrize("lab", list(TRAINED))
+def test_a_malformed_report_fails_every_check_with_a_message(lab):
+    for what, got in _malformed(lab):
+        results = _judge(lab, got)
+        assert not any(r.passed for r in results), (lab, what, results)
+        assert all(r.message and len(r.message) <= 300 for r in results), (lab, what)
+
+
+def test_autoencoder_problem_and_latent_shape_fail_every_check():
+    problem = _judge("lab05_autoencoders", {"problem": "the model has no method encode(...)", "seconds": 0.5})
+    assert all(r.message == "the model has no method encode(...)" for r in problem)
+    wrong_z = _judge("lab05_autoencoders", {**_valid("lab05_autoencoders"), "z_shape": (400, 3)})
+    assert all("(400, 8)" in r.message for r in wrong_z)
+
+
+def test_adversarial_digits_must_stay_within_eps_of_the_held_out_digits():
+    from autograder.cases import lab13_adversarial as cases
+
+    X = _held_out_digits()
+    perfect = {**_valid("lab13_adversarial"), "adversarial": digits_held_out()[1].astype(np.int64),
+               "clean": digits_held_out()[1].astype(np.int64)}
+    assert all(r.passed for r in _judge("lab13_adversarial", {**perfect, "x_adv": np.clip(X + cases.EPS, 0, 1)}))
+    for what, x_adv in [("2 eps", np.clip(X + 2 * cases.EPS, 0, 1)), ("outside [0, 1]", X - cases.EPS),
+                        ("NaN", np.full_like(X, np.nan)), ("other digits", X[::-1].copy())]:
+        results = _judge("lab13_adversarial", {**perfect, "x_adv": x_adv.astype(np.float32)})
+        assert not any(r.passed for r in results), what
+
+
+def test_gan_generator_loss_check_keeps_the_graders_name():
+    got = {**_valid("lab09_gans"), "generator_loss": "train_gan never called the generator_loss it was given"}
+    results = _judge("lab09_gans", got)
+    assert results[3].case.endswith("the G step minimises generator_loss (default: the non-saturating loss)")
+    assert results[3].message == got["generator_loss"]
+    forged = _judge("lab09_gans", {**_valid("lab09_gans"), "generator_loss": ("name", None)})
+    assert not any(r.passed for r in forged)
