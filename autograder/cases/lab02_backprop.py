@@ -146,10 +146,8 @@ def _numerical_gradient_cases(rng):
     def tensor_3d(x):
         return float(np.sum(T * x ** 2) + np.prod(np.tanh(x[0])))
 
-    def cross_entropy(z):  # z (2, 5) used as logits
-        shifted = z - z.max(axis=1, keepdims=True)
-        logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        return float(-logp[np.arange(2), logits_labels].mean())
+    def cross_entropy(z):  # z (2, 5) used as logits; small logits, so no stabilising shift (not lab 2's answer)
+        return float(np.mean(np.log(np.exp(z).sum(axis=1)) - z[np.arange(2), logits_labels]))
 
     return [
         Case("cubic, x (5,), default h", (cubic, rng.normal(0, 1, 5))),

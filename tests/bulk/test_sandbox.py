@@ -129,3 +129,25 @@ def test_describe_says_what_is_active():
     rows = describe(choose("none"), Limits())
     off = {name for name, active, _ in rows if not active}
     assert "no network" in off and "solutions/, source/, gradebook, other students unreadable" in off
+
+
+def test_the_kernel_side_of_the_autograder_holds_no_graded_solution():
+    """What the sandbox lets a kernel read must not implement what the kernel is graded on: no line of
+    the kernel-side modules repeats a line of a graded function's reference or source solution
+    (docs/tamper-proof-grading.md names the one known exception that this line check does not see:
+    lab 13's FGSM, which must attack the student's model where the model is)."""
+    from autograder.bulk.sandbox import KERNEL_SIDE
+    from autograder.leaks import code_lines, grading_side_lines
+
+    solutions = {origin: lines for origin, (_, lines) in grading_side_lines().items()
+                 if origin.startswith(("solutions.", "source/"))}
+    found = []
+    for name in KERNEL_SIDE:
+        for path in sorted([REPO / "autograder" / name] if name.endswith(".py") else
+                           (REPO / "autograder" / name).glob("*.py")):
+            rel = str(path.relative_to(REPO))
+            lines = code_lines(path.read_text())
+            for origin, forbidden in solutions.items():
+                if lines & forbidden:
+                    found.append(f"{rel} repeats {origin}: {sorted(lines & forbidden)[:1]}")
+    assert not found, "\n".join(found)
