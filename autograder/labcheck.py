@@ -1,8 +1,10 @@
-"""Check one lab end to end with plain nbgrader, for authors: ``dlcourse check-lab LAB``.
+"""Check one lab end to end, for authors: ``dlcourse check-lab LAB``.
 
 In a scratch course root: generate the release from ``source/``, submit (a) the release with the
-source's solutions filled in and (b) the release unchanged, autograde both, and report every grade
-cell's score. The reference must score full marks and the blank release zero.
+source's solutions filled in and (b) the release unchanged, autograde both with plain nbgrader, and
+report every grade cell's score. Then the same two go through ``dlcourse grade`` in a second scratch
+root (sandboxed kernel, outputs reported on fresh cases, scored outside the kernel). On both paths
+the reference must score full marks and the blank release zero.
 """
 from __future__ import annotations
 
@@ -15,11 +17,13 @@ from autograder.gradebook import cell_scores
 from autograder.submissions import build_submission, solution_code
 
 
-def check_lab(lab: str, root: Path | None = None, extra: dict[str, dict[str, str]] | None = None) -> dict:
+def check_lab(lab: str, root: Path | None = None, extra: dict[str, dict[str, str]] | None = None,
+              via_dlcourse: bool = True) -> dict:
     """Autograde the reference and blank submissions of ``lab`` (plus ``extra`` students' fills).
 
-    Returns ``{student: {grade cell: (score, max)}}``, the reference's autograde time under
-    ``"_seconds"`` and the scratch root under ``"_root"``.
+    Returns ``{student: {grade cell: (score, max)}}`` from plain nbgrader, the reference's autograde
+    time under ``"_seconds"``, the scratch root under ``"_root"``, and with ``via_dlcourse`` the
+    reference's and blank's scores from ``dlcourse grade`` under ``"_dlcourse"``.
     """
     root = scratch_course(Path(root) if root else Path(tempfile.mkdtemp(prefix=f"labcheck-{lab}-")))
     nbgrader("generate_assignment", lab, "--force", root=root)
@@ -39,21 +43,43 @@ def check_lab(lab: str, root: Path | None = None, extra: dict[str, dict[str, str
     out = {student: cell_scores(root, lab, student) for student in students}
     out["_seconds"] = reference_seconds
     out["_root"] = str(root)
+    if via_dlcourse:
+        out["_dlcourse"] = grade_with_dlcourse(lab, {s: students[s] for s in ("reference", "blank")},
+                                               root.parent / f"{root.name}-dlcourse")
     return out
+
+
+def grade_with_dlcourse(lab: str, students: dict[str, dict[str, str]], root: Path) -> dict:
+    """``{student: {grade cell: (score, max)}}`` of ``students``' fills graded by ``dlcourse grade``
+    (one in-process Dask worker; each kernel still runs in its own sandboxed process)."""
+    from distributed import Client, LocalCluster
+
+    from autograder.bulk.grade import grade_labs
+
+    root = scratch_course(root)
+    nbgrader("generate_assignment", lab, "--force", root=root)
+    release = notebook_path(root, "release", lab)
+    for student, fills in students.items():
+        build_submission(release, notebook_path(root, "submitted", lab, student), fills)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        grade_labs(root, [lab], client=client, progress=False)
+    return {student: cell_scores(root, lab, student) for student in students}
 
 
 def main(lab: str) -> int:
     result = check_lab(lab)
     ok = True
-    for student in ("reference", "blank"):
-        scores = result[student]
+    rows = [(f"{s} (nbgrader autograde)", s, result[s]) for s in ("reference", "blank")]
+    rows += [(f"{s} (dlcourse grade)", s, result["_dlcourse"][s]) for s in ("reference", "blank")]
+    for label, student, scores in rows:
         if scores is None:
-            print(f"{student}: NOT GRADED")
+            print(f"{label}: NOT GRADED")
             ok = False
             continue
         total = sum(s for s, _ in scores.values())
         maximum = sum(m for _, m in scores.values())
-        print(f"{student}: {total:g} / {maximum:g}")
+        print(f"{label}: {total:g} / {maximum:g}")
         for cell, (s, m) in scores.items():
             bad = (student == "reference" and s != m) or (student == "blank" and s != 0)
             ok &= not bad

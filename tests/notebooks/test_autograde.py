@@ -73,3 +73,16 @@ def test_mutants_lose_points_only_on_cells_that_use_them(lab):
         for cell, (s, m) in scores.items():
             if function not in deps[cell]:
                 assert s == m, f"{lab}: mutant {function}:{bug} costs points on {cell}, which does not use {function}"
+
+
+@pytest.mark.parametrize("lab", _params())
+def test_dlcourse_grade_gives_the_reference_full_marks_and_the_blank_zero(lab):
+    """The tamper-proof path (sandboxed kernel, outputs on fresh cases, scored outside the kernel)."""
+    scores = graded(lab)["_dlcourse"]
+    reference, blank = scores["reference"], scores["blank"]
+    assert reference and blank, f"{lab}: dlcourse grade did not grade the reference and the blank release"
+    assert reference.keys() == graded(lab)["reference"].keys()
+    lost = {cell: s for cell, (s, m) in reference.items() if s != m}
+    assert not lost, f"{lab}: under dlcourse grade the reference loses points on {lost}"
+    earned = {cell: s for cell, (s, _) in blank.items() if s != 0}
+    assert not earned, f"{lab}: under dlcourse grade the unchanged release earns points on {earned}"
