@@ -19,7 +19,7 @@ The kernel is a process of its own; the student's code never runs in the worker.
 line: exit status 0 executed (whatever the student's code did), 3 the kernel failed to start (the
 caller may retry: that is infrastructure, not the student), 2 bad input. ``STATUS.json`` holds
 ``{"status", "reason", "seconds"}``; status is ``ok``, ``kernel_died``, ``memory``, ``wall_clock``,
-``disk`` or ``start_failed``.
+``disk``, ``processes``, ``timeout`` (a cell that ignored the interrupt) or ``start_failed``.
 """
 from __future__ import annotations
 
@@ -35,14 +35,14 @@ from pathlib import Path
 
 import nbformat
 from jupyter_client.manager import AsyncKernelManager
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
 from autograder import reports
 from autograder.bulk.limits import Limits
-from autograder.bulk.sandbox import Sandbox
+from autograder.bulk.sandbox import PROCESSES, Sandbox
 
 START_FAILED_EXIT = 3
 
@@ -62,21 +62,22 @@ def mark_not_run(nb: NotebookNode, start: int, ename: str, reason: str) -> int:
     return n
 
 
-def _tree_rss(pid: int) -> int:
+def _tree_usage(pid: int) -> tuple[int, int]:
+    """``(resident bytes, number of processes)`` of ``pid`` and all its descendants."""
     import psutil
 
     try:
         proc = psutil.Process(pid)
         procs = [proc] + proc.children(recursive=True)
     except psutil.Error:
-        return 0
+        return 0, 0
     total = 0
     for p in procs:
         try:
             total += p.memory_info().rss
         except psutil.Error:
             pass
-    return total
+    return total, len(procs)
 
 
 def _kill_tree(pid: int) -> None:
@@ -122,6 +123,7 @@ class GuardedExecute(Execute):
     memory_mib = Integer(4096, help="kernel memory limit (resident, MiB)").tag(config=True)
     wall_s = Integer(600, help="wall-clock limit for the whole notebook (s)").tag(config=True)
     disk_mib = Integer(512, help="what the notebook may write into its folder (MiB)").tag(config=True)
+    processes = Integer(PROCESSES, help="processes the kernel's tree may hold").tag(config=True)
     wrap = None  # the kernel command -> the command that starts it (sandbox, rlimits)
     ipc_dir = None  # a folder for Unix-socket connections (a sandboxed kernel has no network)
 
@@ -170,10 +172,14 @@ class GuardedExecute(Execute):
         while not self._done.wait(0.2):
             ticks += 1
             pid = self._kernel_pid()
+            rss, count = _tree_usage(pid) if pid else (0, 0)
             if time.monotonic() - started > self.wall_s:
                 self.stop_reason = ("wall_clock", f"the notebook ran past the wall-clock limit of {self.wall_s} s")
-            elif pid and _tree_rss(pid) > limit:
+            elif rss > limit:
                 self.stop_reason = ("memory", f"the kernel used more than the memory limit of {self.memory_mib} MiB")
+            elif count > self.processes:
+                # RLIMIT_NPROC does not bind a kernel whose user maps to root (a grader run as root)
+                self.stop_reason = ("processes", f"the kernel started more than {self.processes} processes")
             elif ticks % 5 == 0 and _tree_bytes(folder) > disk:
                 self.stop_reason = ("disk", f"the notebook wrote more than the disk quota of {self.disk_mib} MiB")
             else:
@@ -208,6 +214,15 @@ class GuardedExecute(Execute):
                         kind, reason = self.stop_reason or ("kernel_died", "the kernel died (os._exit, a crash, or killed)")
                         self.stop_reason = (kind, reason)
                         mark_not_run(self.nb, index, "KernelDied" if kind == "kernel_died" else "LimitExceeded", reason)
+                        break
+                    except CellTimeoutError:
+                        # the cell ignored the interrupt: stop the kernel, keep what ran before
+                        self.stop_reason = ("timeout", f"a cell ran past the per-cell timeout of {self.timeout} s "
+                                                       "and ignored the interrupt; the kernel was stopped")
+                        pid = self._kernel_pid()
+                        if pid:
+                            _kill_tree(pid)
+                        mark_not_run(self.nb, index, "LimitExceeded", self.stop_reason[1])
                         break
         finally:
             self._done.set()

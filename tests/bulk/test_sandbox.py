@@ -4,6 +4,7 @@ CI runs as root on Linux with Debian's bubblewrap installed (``.ci/run``); there
 pass, not skip. They skip only where bubblewrap cannot work at all (not Linux).
 """
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -72,7 +73,7 @@ def _run(tmp_path, cells, limits=Limits(cell_timeout_s=10, wall_s=120, startup_s
 @pytest.fixture(scope="module")
 def probe(tmp_path_factory):
     nb, status, _ = _run(tmp_path_factory.mktemp("probe"), [PROBE.replace("REPO_PATH", repr(str(REPO)))],
-                         env={**__import__("os").environ, "TA_SECRET": "x"})
+                         env={**os.environ, "TA_SECRET": "x"})
     assert status["status"] == "ok", status
     texts = [o.get("text", "") for o in nb.cells[0].outputs if o.output_type == "stream"]
     return json.loads("".join(texts))
@@ -151,3 +152,24 @@ def test_the_kernel_side_of_the_autograder_holds_no_graded_solution():
                 if lines & forbidden:
                     found.append(f"{rel} repeats {origin}: {sorted(lines & forbidden)[:1]}")
     assert not found, "\n".join(found)
+
+
+def test_a_cell_that_ignores_the_interrupt_is_stopped_and_earlier_cells_keep_their_outputs(tmp_path):
+    stubborn = "import time\nwhile True:\n    try:\n        time.sleep(100)\n    except KeyboardInterrupt:\n        pass"
+    nb, status, _ = _run(tmp_path, ["print('first')", stubborn, "print('after')"],
+                         Limits(cell_timeout_s=3, wall_s=90, startup_s=60))
+    assert status["status"] == "timeout" and "ignored the interrupt" in status["reason"]
+    assert nb.cells[0].outputs[0]["text"] == "first\n"
+    assert nb.cells[2].outputs[-1]["ename"] == "LimitExceeded"
+
+
+def test_a_swarm_of_small_processes_is_stopped(tmp_path):
+    """The rlimit stops it for a grader that is not root; as root (CI) RLIMIT_NPROC does not bind, and
+    the watchdog, which counts the kernel's processes, does."""
+    swarm = "import subprocess\nprocs = [subprocess.Popen(['sleep', '60']) for _ in range(400)]"
+    nb, status, _ = _run(tmp_path, [swarm, "print('after')"], Limits(cell_timeout_s=30, wall_s=90, startup_s=60))
+    if os.geteuid() == 0:
+        assert status["status"] == "processes", status
+        assert "more than 256 processes" in status["reason"]
+    else:
+        assert status["status"] == "processes" or "Resource temporarily unavailable" in json.dumps(nb.cells[0].outputs)
