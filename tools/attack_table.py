@@ -1,0 +1,284 @@
+"""Grade the adversarial corpus with plain ``nbgrader autograde`` and with ``dlcourse grade``; write the table.
+
+    .venv/bin/python tools/attack_table.py [--out docs/attacks.md] [--workdir DIR] [--keep]
+
+Builds the corpus of ``tests/bulk/attacks.py`` (every attacker is the clean student cam plus one
+attack) in two scratch courses that also hold the clean students (ada, ben, cam, dee), and two more
+courses with the clean students alone (the clean runs). One pair is graded by plain serial
+``nbgrader autograde``, one student at a time in nbgrader's own (sorted) order; the other by
+``dlcourse grade`` with the corpus test's options. While grading, this process listens on the port the
+network attack aims at. Then it writes a Markdown table, one row per attack (points against cam's
+honest points, cell by cell) and one per clean student (against the clean run).
+
+Plain nbgrader runs the attacker's code as this user, unsandboxed: attacks that could take this
+machine down run under ``prlimit`` or not at all (:class:`tests.bulk.attacks.Plain`), the run of one
+student is killed after :data:`PLAIN_TIMEOUT_S`, and the files the attacks wrote outside the course
+are deleted afterwards.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from autograder.gradebook import cell_scores  # noqa: E402
+from tests.bulk.attacks import (DLCOURSE_FLAGS, PLAIN_CELL_TIMEOUT_S, Attack, Listener, Plain, corpus,  # noqa: E402
+                                evidence, exfil_paths, graded_notebook, make_attack_course, outputs_text)
+from tests.bulk.cohort import CLEAN, LAB, clean_fills, make_course  # noqa: E402
+
+PLAIN_TIMEOUT_S = 300
+BIN = Path(sys.executable).parent
+Scores = dict[str, tuple[float, float]]
+
+
+@dataclass
+class Outcome:
+    """One student graded one way: per-cell scores (``None``: no grade), what the grader said, what
+    the graded notebook shows, and the phrases an attack prints only when it worked."""
+
+    scores: Scores | None
+    note: str = ""
+    shows: str = ""
+    worked: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> float | None:
+        return None if self.scores is None else sum(s for s, _ in self.scores.values())
+
+
+def read_outcomes(root: Path, notes: dict[str, str], attacks: dict[str, Attack]) -> dict[str, Outcome]:
+    """Every student's grade and graded notebook, read after the whole batch (an attack may change earlier grades)."""
+    out = {}
+    for student, note in notes.items():
+        attack = attacks.get(student)
+        if attack and attack.plain.skip and note == attack.plain.skip:
+            out[student] = Outcome(None, note)
+            continue
+        nb = graded_notebook(root, student)
+        worked = [p for p in (attack.must_not_show if attack else []) if p in outputs_text(nb)]
+        out[student] = Outcome(cell_scores(root, LAB, student), note, evidence(nb) if attack else "", worked)
+    return out
+
+
+# --------------------------------------------------------------------------- plain nbgrader
+
+def _kill_tree(pid: int) -> None:
+    import psutil
+
+    try:
+        procs = psutil.Process(pid).children(recursive=True) + [psutil.Process(pid)]
+    except psutil.Error:
+        return
+    for p in procs:
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
+
+
+def plain_command(root: Path, student: str, plain: Plain) -> list[str]:
+    cmd = [sys.executable, "-m", "nbgrader", "autograde", LAB, f"--student={student}", "--force",
+           f"--Execute.timeout={PLAIN_CELL_TIMEOUT_S}", f"--CourseDirectory.root={root}"]
+    return (["prlimit", *plain.prlimit, "--"] if plain.prlimit else []) + cmd
+
+
+def plain_grade(root: Path, student: str, plain: Plain) -> str:
+    """``nbgrader autograde`` of one student (from the repo root, so the course config is read).
+
+    Returns a note when it was not run or failed, else ``""``.
+    """
+    if plain.skip:
+        return plain.skip
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}", MPLBACKEND="Agg", OMP_NUM_THREADS="1")
+    proc = subprocess.Popen(plain_command(root, student, plain), cwd=REPO, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        log, _ = proc.communicate(timeout=PLAIN_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        _kill_tree(proc.pid)
+        proc.communicate()
+        return f"nbgrader still running after {PLAIN_TIMEOUT_S} s: killed"
+    return f"nbgrader failed: {_first_exception(log)}" if proc.returncode != 0 else ""
+
+
+def _first_exception(log: str) -> str:
+    """The first exception line of an nbgrader log (``Name: message``)."""
+    for line in log.splitlines():
+        found = re.match(r"\s*([A-Za-z_.]*(?:Error|Exception|Exit)): (.*)", line)
+        if found:
+            return f"{found.group(1).split('.')[-1]}: {found.group(2)[:120]}"
+    return "exit status not 0"
+
+
+def run_plain(root: Path, attacks: dict[str, Attack], students: list[str]) -> dict[str, Outcome]:
+    """Every student in nbgrader's sorted order, one ``nbgrader autograde`` each."""
+    notes = {s: plain_grade(root, s, attacks[s].plain if s in attacks else Plain()) for s in sorted(students)}
+    return read_outcomes(root, notes, attacks)
+
+
+# --------------------------------------------------------------------------- dlcourse grade
+
+def run_dlcourse(root: Path, attacks: dict[str, Attack], students: list[str]) -> dict[str, Outcome]:
+    """One ``dlcourse grade`` of the course, with the corpus test's options."""
+    proc = subprocess.run([str(BIN / "dlcourse"), "grade", LAB, *DLCOURSE_FLAGS, "--course", str(root)],
+                          capture_output=True, text=True, env=dict(os.environ, COLUMNS="250", OMP_NUM_THREADS="1"))
+    if proc.returncode != 0:
+        raise SystemExit(f"dlcourse grade failed:\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
+    records = json.loads((root / ".dlcourse" / f"{LAB}.json").read_text())
+    return read_outcomes(root, {s: "; ".join(records.get(s, {}).get("reasons", [])) for s in students}, attacks)
+
+
+# --------------------------------------------------------------------------- verdicts and table
+
+def _fmt(points: float | None) -> str:
+    return "–" if points is None else f"{points:.4g}"
+
+
+def verdict(got: Outcome, honest: Scores) -> str:
+    """Against cam's honest per-cell points: unearned points, lost points, or ok; and what the attack did."""
+    if got.scores is None:
+        return got.note or "no grade"
+    unearned = sum(max(0.0, got.scores[c][0] - honest[c][0]) for c in honest)
+    lost = sum(max(0.0, honest[c][0] - got.scores[c][0]) for c in honest)
+    parts = ([f"**gave {unearned:.4g} unearned points**"] if unearned > 1e-9 else []) + \
+            ([f"lost {lost:.4g} earned points"] if lost > 1e-9 else [])
+    if got.worked:
+        parts.append(f"**the attack worked: it printed {', '.join(map(repr, got.worked))}**")
+    return ", ".join(parts) or "ok"
+
+
+def clean_verdict(got: Outcome, clean: Outcome) -> str:
+    if got.scores == clean.scores:
+        return "ok (as in the clean run)"
+    return f"**changed** (clean run: {_fmt(clean.total)})"
+
+
+def _cell(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")[:240]
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(_cell(c) for c in cells) + " |"
+
+
+def attack_row(a: Attack, plain: Outcome, dl: Outcome, honest: dict[str, Scores]) -> str:
+    plain_said = verdict(plain, honest["plain"])
+    if plain.scores is not None and plain.note:
+        plain_said += f" ({plain.note})"
+    recorded = "; ".join(x for x in (dl.note, dl.shows) if x) or "nothing"
+    return _row([f"**{a.title}** (`{a.student}`)", a.what_it_tries, _fmt(sum(s for s, _ in honest["dl"].values())),
+                 _fmt(plain.total), plain_said, _fmt(dl.total), verdict(dl, honest["dl"]), recorded])
+
+
+def clean_row(student: str, plain: Outcome, dl: Outcome, clean: dict[str, dict[str, Outcome]]) -> str:
+    return _row([f"clean student `{student}`", "none (graded beside the attackers)", _fmt(clean["dl"][student].total),
+                 _fmt(plain.total), clean_verdict(plain, clean["plain"][student]), _fmt(dl.total),
+                 clean_verdict(dl, clean["dl"][student]), dl.note or "nothing"])
+
+
+HEADER = """# The attack corpus, graded by plain nbgrader and by `dlcourse grade`
+
+Generated by `tools/attack_table.py` on {date} with `{command}`; do not edit by hand.
+
+Every attacker is the clean student cam (the first half of lab 1's functions solved, the rest left as
+stubs) plus one attack (`tests/bulk/attacks.py`), so its honest points are cam's, cell by cell; the
+verdicts compare each grade cell with cam's in a clean run graded the same way, and say when an
+attack printed what it prints only when it worked. Plain nbgrader: `nbgrader autograde` one student
+at a time in its own (sorted) order, `--Execute.timeout={timeout}`, unsandboxed; a dash is no grade.
+`dlcourse grade`: `{flags}`; kernel sandbox on this machine: {sandbox}. Out of 28 points.
+
+{columns}
+| --- | --- | --- | --- | --- | --- | --- | --- |
+"""
+COLUMNS = ["attack", "what it tries", "honest (cam)", "plain nbgrader", "plain nbgrader verdict", "dlcourse grade",
+           "dlcourse verdict", "what dlcourse recorded (TA record; attack cell; test_softmax)"]
+
+
+def render(attacks: list[Attack], plain: dict, dl: dict, clean: dict, footer: list[str]) -> str:
+    from autograder.bulk.sandbox import choose
+
+    honest = {mode: clean[mode]["cam"].scores for mode in ("plain", "dl")}
+    box = choose("auto")
+    text = HEADER.format(
+        date=datetime.date.today().isoformat(), command=" ".join(["python tools/attack_table.py", *sys.argv[1:]]),
+        timeout=PLAIN_CELL_TIMEOUT_S, flags=" ".join(DLCOURSE_FLAGS), columns=_row(COLUMNS),
+        sandbox=box.kind + (f" ({box.why})" if box.why else ""))
+    rows = [attack_row(a, plain[a.student], dl[a.student], honest) for a in attacks]
+    rows += [clean_row(s, plain[s], dl[s], clean) for s in CLEAN]
+    gaps = [f"* `{a.student}`: {a.gap}." for a in attacks if a.gap]
+    notes = ["", "## Known gaps of `dlcourse grade` (the corpus test fails on them until they are closed)", ""]
+    return text + "\n".join(rows + notes + gaps + [""] + footer) + "\n"
+
+
+# --------------------------------------------------------------------------- main
+
+def build(work: Path, attacks: list[Attack]) -> dict[str, Path]:
+    return {"plain": make_attack_course(work / "plain", attacks), "dl": make_attack_course(work / "dl", attacks),
+            "plain_clean": make_course(work / "plain_clean", clean_fills()),
+            "dl_clean": make_course(work / "dl_clean", clean_fills())}
+
+
+def _remove_exfiltrated(token: str) -> list[str]:
+    found = [p for p in exfil_paths(token) if p.exists()]
+    for p in found:
+        p.unlink()
+    return [str(p) for p in found]
+
+
+def grade_all(courses: dict[str, Path], attacks: list[Attack], listener: Listener, token: str):
+    """Both ways, the corpus and the clean run; ``(plain, dl, clean, footer lines)``."""
+    by_name = {a.student: a for a in attacks}
+    students = CLEAN + list(by_name)
+    print("plain nbgrader ...", flush=True)
+    plain = run_plain(courses["plain"], by_name, students)
+    contacts = {"plain": list(listener.contacts)}
+    files = {"plain": _remove_exfiltrated(token)}
+    clean = {"plain": run_plain(courses["plain_clean"], {}, CLEAN)}
+    print("dlcourse grade ...", flush=True)
+    listener.contacts.clear()
+    dl = run_dlcourse(courses["dl"], by_name, students)
+    contacts["dl"], files["dl"] = list(listener.contacts), _remove_exfiltrated(token)
+    clean["dl"] = run_dlcourse(courses["dl_clean"], {}, CLEAN)
+    said = {mode: (", ".join(contacts[mode]) or "nothing", ", ".join(files[mode]) or "none") for mode in contacts}
+    footer = ["## Outside the course", "",
+              f"* What reached the grader's port (127.0.0.1:{listener.port}): under plain nbgrader {said['plain'][0]}; "
+              f"under `dlcourse grade` {said['dl'][0]}.",
+              "* Files the attacks wrote outside the course (deleted afterwards): under plain nbgrader "
+              f"{said['plain'][1]}; under `dlcourse grade` {said['dl'][1]}."]
+    return plain, dl, clean, footer
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "attacks.md")
+    parser.add_argument("--workdir", type=Path, default=None, help="scratch folder (default: a temporary one)")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch courses")
+    args = parser.parse_args(argv)
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="attack-table-"))
+    token, listener = secrets.token_hex(4), Listener()
+    attacks = corpus(token, listener.port)
+    try:
+        plain, dl, clean, footer = grade_all(build(work, attacks), attacks, listener, token)
+    finally:
+        listener.close()
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    args.out.write_text(render(attacks, plain, dl, clean, footer))
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
