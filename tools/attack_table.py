@@ -33,6 +33,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from autograder.bulk.execute import kill_tree  # noqa: E402
 from autograder.gradebook import cell_scores  # noqa: E402
 from tests.bulk.attacks import (DLCOURSE_FLAGS, PLAIN_CELL_TIMEOUT_S, Attack, Listener, Plain, corpus,  # noqa: E402
                                 evidence, exfil_paths, graded_notebook, make_attack_course, outputs_text)
@@ -74,20 +75,6 @@ def read_outcomes(root: Path, notes: dict[str, str], attacks: dict[str, Attack])
 
 # --------------------------------------------------------------------------- plain nbgrader
 
-def _kill_tree(pid: int) -> None:
-    import psutil
-
-    try:
-        procs = psutil.Process(pid).children(recursive=True) + [psutil.Process(pid)]
-    except psutil.Error:
-        return
-    for p in procs:
-        try:
-            p.kill()
-        except psutil.Error:
-            pass
-
-
 def plain_command(root: Path, student: str, plain: Plain) -> list[str]:
     cmd = [sys.executable, "-m", "nbgrader", "autograde", LAB, f"--student={student}", "--force",
            f"--Execute.timeout={PLAIN_CELL_TIMEOUT_S}", f"--CourseDirectory.root={root}"]
@@ -107,7 +94,7 @@ def plain_grade(root: Path, student: str, plain: Plain) -> str:
     try:
         log, _ = proc.communicate(timeout=PLAIN_TIMEOUT_S)
     except subprocess.TimeoutExpired:
-        _kill_tree(proc.pid)
+        kill_tree(proc.pid)
         proc.communicate()
         return f"nbgrader still running after {PLAIN_TIMEOUT_S} s: killed"
     return f"nbgrader failed: {_first_exception(log)}" if proc.returncode != 0 else ""
@@ -218,7 +205,7 @@ def render(attacks: list[Attack], plain: dict, dl: dict, clean: dict, footer: li
     rows = [attack_row(a, plain[a.student], dl[a.student], honest) for a in attacks]
     rows += [clean_row(s, plain[s], dl[s], clean) for s in CLEAN]
     gaps = [f"* `{a.student}`: {a.gap}." for a in attacks if a.gap]
-    notes = ["", "## Known gaps of `dlcourse grade` (the corpus test fails on them until they are closed)", ""]
+    notes = ["", "## Known gaps of `dlcourse grade` (see docs/tamper-proof-grading.md; the corpus test bounds the fixed edge cases by their share of each cell)", ""]
     return text + "\n".join(rows + notes + gaps + [""] + footer) + "\n"
 
 

@@ -80,7 +80,8 @@ def _tree_usage(pid: int) -> tuple[int, int]:
     return total, len(procs)
 
 
-def _kill_tree(pid: int) -> None:
+def kill_tree(pid: int) -> None:
+    """Kill ``pid`` and all its descendants (children first)."""
     import psutil
 
     try:
@@ -185,7 +186,7 @@ class GuardedExecute(Execute):
             else:
                 continue
             if pid:
-                _kill_tree(pid)
+                kill_tree(pid)
             return
 
     def preprocess(self, nb, resources=None, km=None):
@@ -221,7 +222,7 @@ class GuardedExecute(Execute):
                                                        "and ignored the interrupt; the kernel was stopped")
                         pid = self._kernel_pid()
                         if pid:
-                            _kill_tree(pid)
+                            kill_tree(pid)
                         mark_not_run(self.nb, index, "LimitExceeded", self.stop_reason[1])
                         break
         finally:

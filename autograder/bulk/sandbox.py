@@ -16,7 +16,8 @@ to the grader: the kernel talks to nbclient over Unix sockets), as uid 65534 ins
 with its parent. ``prlimit`` sets the rlimits: processes, file size, CPU seconds, open files, no
 core dumps, and address space on CPU-only kernels (CUDA reserves more address space than it uses,
 so GPU kernels rely on the resident-memory watchdog of :mod:`autograder.bulk.execute`, which runs
-in every mode, as do the wall clock, the disk quota and the output cap).
+in every mode, as do the process count, the wall clock, the disk quota and the output cap; the
+process rlimit does not bind when the grader is root, whose uid the kernel's maps to).
 
 Without bubblewrap (macOS, Windows, a Linux without user namespaces) the kernel runs unsandboxed
 as the TA's user; ``dlcourse grade`` says so when it starts (:func:`describe`), and
@@ -182,7 +183,7 @@ def describe(sandbox: Sandbox, limits: Limits) -> list[tuple[str, bool, str]]:
         ("process, file-size, CPU-time limits", bool(shutil.which("prlimit")),
          f"prlimit: {PROCESSES} processes, files ≤ {limits.disk_mib} MiB, CPU ≤ {2 * limits.wall_s} s"
          if shutil.which("prlimit") else "prlimit not found"),
-        ("memory, wall clock, disk, output limits", True,
-         f"{limits.memory_mib} MiB resident, {limits.wall_s} s per notebook, {limits.disk_mib} MiB written, "
-         f"{limits.output_bytes // 1000} kB output per cell"),
+        ("memory, process, wall-clock, disk, output limits", True,
+         f"watchdog: {limits.memory_mib} MiB resident, {PROCESSES} processes, {limits.wall_s} s per notebook, "
+         f"{limits.disk_mib} MiB written, {limits.output_bytes // 1000} kB output per cell"),
     ]
