@@ -6,8 +6,10 @@ Builds two identical scratch courses holding ``per-lab`` submissions of each of 
 reference, the blank release, half done, and the lab's mutants, cycled), then
 
 1. grades course A with plain serial ``nbgrader autograde`` (one lab after another),
-2. grades course B with ``dlcourse grade <labs> --workers N`` (one LocalCluster for all labs),
-3. executes every sanitised notebook once more, alone, with nbclient (the bare execution time),
+2. grades course B with ``dlcourse grade <labs> --workers N`` (one LocalCluster for all labs; the
+   kernels sandboxed with bubblewrap where it works, outputs scored outside the kernel),
+3. grades course C the same way with ``--sandbox none`` (the cost of the sandbox alone),
+4. executes every sanitised notebook once more, alone, with nbclient (the bare execution time),
 
 and prints: the speedup (1 / 2), the overhead of 2 over the bare execution time divided by the
 workers, and the cost per submission. Targets on 2 cores: speedup >= 1.7, overhead <= 15%. It also
@@ -117,20 +119,36 @@ def main() -> int:
     serial_s = time.perf_counter() - t
     print(f"serial nbgrader autograde: {serial_s:.1f} s", flush=True)
 
-    t = time.perf_counter()
-    proc = subprocess.run([str(Path(sys.executable).parent / "dlcourse"), "grade", *LABS, "--course", str(parallel_root),
-                           "--workers", str(args.workers), "--no-progress"], capture_output=True, text=True)
-    parallel_s = time.perf_counter() - t
-    if proc.returncode != 0:
-        print(proc.stdout[-3000:], proc.stderr[-3000:])
+    def dlcourse_grade(root: Path, sandbox: str) -> float | None:
+        t = time.perf_counter()
+        proc = subprocess.run([str(Path(sys.executable).parent / "dlcourse"), "grade", *LABS, "--course", str(root),
+                               "--workers", str(args.workers), "--no-progress", "--sandbox", sandbox],
+                              capture_output=True, text=True)
+        seconds = time.perf_counter() - t
+        if proc.returncode != 0:
+            print(proc.stdout[-3000:], proc.stderr[-3000:])
+            return None
+        print(f"dlcourse grade --workers {args.workers} --sandbox {sandbox}: {seconds:.1f} s", flush=True)
+        return seconds
+
+    parallel_s = dlcourse_grade(parallel_root, "auto")
+    unboxed_root = build(args.out / "unsandboxed", args.per_lab)
+    unboxed_s = dlcourse_grade(unboxed_root, "none")
+    if parallel_s is None or unboxed_s is None:
         return 1
-    print(f"dlcourse grade --workers {args.workers}: {parallel_s:.1f} s", flush=True)
 
     bare = bare_execution_seconds(parallel_root)
     ideal = sum(bare) / args.workers
     capacity = parallel_capacity(args.workers)
-    same = all(cell_scores(serial_root, lab, s) == cell_scores(parallel_root, lab, s)
-               for lab in LABS for s in cohort(lab, args.per_lab))
+    pairs = [(lab, s) for lab in LABS for s in cohort(lab, args.per_lab)]
+    same = all(cell_scores(parallel_root, lab, s) == cell_scores(unboxed_root, lab, s) for lab, s in pairs)
+    # serial nbgrader draws the course's fixed cases, dlcourse each submission's run cases: a mutant's
+    # partial credit may differ; full and zero cells may not.
+    differ = [(lab, s, cell) for lab, s in pairs
+              for cell, got in cell_scores(parallel_root, lab, s).items()
+              if got != cell_scores(serial_root, lab, s)[cell]]
+    full_or_zero_differ = [d for d in differ if cell_scores(serial_root, d[0], d[1])[d[2]][0] in
+                           (0, cell_scores(serial_root, d[0], d[1])[d[2]][1])]
     print()
     print(f"submissions                     {n}")
     print(f"bare execution, sum             {sum(bare):.1f} s  ({sum(bare) / len(bare):.2f} s per notebook)")
@@ -140,8 +158,11 @@ def main() -> int:
     print(f"machine's parallel capacity     {capacity:.2f}x with {args.workers} CPU-bound processes (the ceiling of any speedup)")
     print(f"speedup / capacity              {serial_s / parallel_s / capacity:.2f}")
     print(f"overhead over bare / capacity   {100 * (parallel_s / (sum(bare) / capacity) - 1):.1f}%")
-    print(f"same grades in both courses     {same}")
-    return 0 if same else 1
+    print(f"sandbox cost (auto / none)      {parallel_s / unboxed_s:.2f}x")
+    print(f"same grades, sandbox auto/none  {same}")
+    print(f"cells graded differently from serial nbgrader: {len(differ)} "
+          f"({len(full_or_zero_differ)} of them full or zero there)")
+    return 0 if same and not full_or_zero_differ else 1
 
 
 if __name__ == "__main__":
