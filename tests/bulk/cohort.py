@@ -20,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.course import REPO, notebook_path, scratch_course
+from autograder.course import notebook_path, scratch_course
 from autograder.release import regenerate_release
 from autograder.submissions import build_submission, grade_id, solution_code
 from tests import mutants as mutant_lib
@@ -65,10 +65,9 @@ BAD = ["crash", "hangstart", "loop", "membomb", "spam", "corrupt", "deleted", "r
 
 
 def make_course(root: Path, students: dict[str, dict[str, str]], lab: str = LAB) -> Path:
-    """A scratch course at ``root`` with ``lab`` released and one submission per student."""
+    """A scratch course at ``root`` with ``lab`` released (into the scratch course's own ``release/``:
+    never the repository's, which other tests read meanwhile) and one submission per student."""
     root = scratch_course(Path(root))
-    if not (root / "release").exists():
-        (root / "release").symlink_to(REPO / "release", target_is_directory=True)
     regenerate_release([lab], root=root, quiet=True, refresh_viva=False)
     for student, fills in students.items():
         add_submission(root, student, fills, lab)
