@@ -13,11 +13,11 @@ With bubblewrap the kernel sees a file system built from an allow-list, nothing 
 It runs in new user, PID, IPC, UTS and network namespaces (``JPY_PARENT_PID=1``: inside a PID namespace
 the kernel's parent is process 1, which ipykernel would otherwise take for a dead parent) (no network at all, not even loopback
 to the grader: the kernel talks to nbclient over Unix sockets), as uid 65534 inside, and dies
-with its parent. ``prlimit`` sets the rlimits: processes, file size, CPU seconds, open files, no
+with its parent. ``prlimit`` sets the rlimits: file size, CPU seconds, open files, no
 core dumps, and address space on CPU-only kernels (CUDA reserves more address space than it uses,
 so GPU kernels rely on the resident-memory watchdog of :mod:`autograder.bulk.execute`, which runs
-in every mode, as do the process count, the wall clock, the disk quota and the output cap; the
-process rlimit does not bind when the grader is root, whose uid the kernel's maps to).
+in every mode, as do the process count, the wall clock, the disk quota and the output cap; there is
+no process rlimit: RLIMIT_NPROC counts all of the real user's processes and does not bind root).
 
 Without bubblewrap (macOS, Windows, a Linux without user namespaces) the kernel runs unsandboxed
 as the TA's user; ``dlcourse grade`` says so when it starts (:func:`describe`), and
@@ -79,11 +79,13 @@ class Sandbox:
 
 
 def rlimit_args(limits: Limits, use_gpu: bool) -> list[str]:
-    """``prlimit`` options: processes, file size, CPU seconds, open files, no core; address space on CPU."""
+    """``prlimit`` options: file size, CPU seconds, open files, no core; address space on CPU."""
     prlimit = shutil.which("prlimit")
     if not prlimit:
         return []
-    args = [prlimit, f"--nproc={PROCESSES}", f"--fsize={limits.disk_mib * 1024 * 1024}",
+    # No --nproc: RLIMIT_NPROC counts every process of the real user (a TA's whole desktop) and does
+    # not bind root; the watchdog of autograder.bulk.execute counts the kernel's own processes.
+    args = [prlimit, f"--fsize={limits.disk_mib * 1024 * 1024}",
             f"--cpu={max(1, 2 * limits.wall_s)}", "--nofile=1024", "--core=0"]
     if not use_gpu:
         args.append(f"--as={(limits.memory_mib + 4096) * 1024 * 1024}")
@@ -180,8 +182,8 @@ def describe(sandbox: Sandbox, limits: Limits) -> list[tuple[str, bool, str]]:
          "bubblewrap: allow-list file system" if box else "no sandbox" + gone),
         ("no network", box, "empty network namespace" if box else "no sandbox" + gone),
         ("runs as an unprivileged user", box, f"uid {SANDBOX_UID} in a user namespace" if box else "runs as you" + gone),
-        ("process, file-size, CPU-time limits", bool(shutil.which("prlimit")),
-         f"prlimit: {PROCESSES} processes, files ≤ {limits.disk_mib} MiB, CPU ≤ {2 * limits.wall_s} s"
+        ("file-size, CPU-time, open-file limits", bool(shutil.which("prlimit")),
+         f"prlimit: files ≤ {limits.disk_mib} MiB, CPU ≤ {2 * limits.wall_s} s, 1024 open files, no core dumps"
          if shutil.which("prlimit") else "prlimit not found"),
         ("memory, process, wall-clock, disk, output limits", True,
          f"watchdog: {limits.memory_mib} MiB resident, {PROCESSES} processes, {limits.wall_s} s per notebook, "

@@ -102,7 +102,7 @@ def test_no_network_and_no_grader_environment(probe):
 
 def test_rlimits_are_set(probe):
     limits = Limits()
-    assert probe["nproc"] == 256
+    assert probe["nproc"] != 256  # left to the watchdog (RLIMIT_NPROC counts the real user's processes)
     assert probe["fsize"] == limits.disk_mib * 1024 * 1024
     assert probe["core"] == 0
 
@@ -164,12 +164,9 @@ def test_a_cell_that_ignores_the_interrupt_is_stopped_and_earlier_cells_keep_the
 
 
 def test_a_swarm_of_small_processes_is_stopped(tmp_path):
-    """The rlimit stops it for a grader that is not root; as root (CI) RLIMIT_NPROC does not bind, and
-    the watchdog, which counts the kernel's processes, does."""
+    """The watchdog counts the kernel's own processes (no RLIMIT_NPROC: it would count all of a TA's
+    processes, and it does not bind root)."""
     swarm = "import subprocess\nprocs = [subprocess.Popen(['sleep', '60']) for _ in range(400)]"
     nb, status, _ = _run(tmp_path, [swarm, "print('after')"], Limits(cell_timeout_s=30, wall_s=90, startup_s=60))
-    if os.geteuid() == 0:
-        assert status["status"] == "processes", status
-        assert "more than 256 processes" in status["reason"]
-    else:
-        assert status["status"] == "processes" or "Resource temporarily unavailable" in json.dumps(nb.cells[0].outputs)
+    assert status["status"] == "processes", status
+    assert "more than 256 processes" in status["reason"]
