@@ -177,7 +177,7 @@ def describe(sandbox: Sandbox, limits: Limits) -> list[tuple[str, bool, str]]:
     gone = "" if box else f" ({sandbox.why})"
     return [
         ("scores computed outside the kernel", True,
-         "test cells only report outputs on fresh per-run cases; the grader judges them"),
+         "test cells only report outputs, on cases from a run seed the student cannot compute; the grader judges them"),
         ("solutions/, source/, gradebook, other students unreadable", box,
          "bubblewrap: allow-list file system" if box else "no sandbox" + gone),
         ("no network", box, "empty network namespace" if box else "no sandbox" + gone),
