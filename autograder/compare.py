@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from autograder.torch_grading import to_numpy  # noqa: F401  (judges import it from here)
+
 
 @dataclass(frozen=True)
 class Tolerance:
@@ -39,13 +41,6 @@ _KIND_NAMES = {"f": "floating-point", "i": "integer", "u": "integer", "b": "bool
 
 def _kind(dtype: np.dtype) -> str:
     return "i" if dtype.kind == "u" else dtype.kind
-
-
-def to_numpy(value: Any) -> Any:
-    """A torch tensor (any device, with or without grad) as a NumPy array; anything else unchanged."""
-    if type(value).__module__.startswith("torch") and hasattr(value, "detach"):
-        return value.detach().cpu().numpy()
-    return value
 
 
 def _as_array(value: Any) -> np.ndarray | None:

@@ -7,7 +7,7 @@ feedback file, before it is handed out). Two kinds of evidence:
 * code lines: distinctive lines (over 40 characters, not comments, docstrings, defs, imports or
   returns) of ``autograder/``, of the reference package and of the source's solution cells.
   A lab's reference may be given material in later labs (lab 2 hands out lab 1's activations), and a
-  lab's case module may share a helper line with that lab's notebook; nothing else may appear.
+  lab's case or runner module may share a helper line with that lab's notebook; nothing else may appear.
 """
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def autograder_lines() -> dict[str, tuple[int, set[str]]]:
     found = {}
     for path in sorted((REPO / "autograder").rglob("*.py")):
         rel = str(path.relative_to(REPO))
-        case_lab = re.match(r"autograder/cases/lab(\d\d)_", rel)
+        case_lab = re.match(r"autograder/(?:cases|runners)/lab(\d\d)_", rel)
         found[rel] = (int(case_lab.group(1)) if case_lab else NEVER, code_lines(path.read_text()))
     return found
 

@@ -8,7 +8,9 @@ outputs on the same cases and scores the cell (:mod:`autograder.scoring`).
 A report is untrusted data, so the encoding is plain JSON: numbers, strings, lists, and tagged
 objects for what JSON lacks. Arrays (NumPy, or torch tensors moved to the CPU) are ``.npy`` bytes in
 base64, read back with ``allow_pickle=False``; nothing in a report is ever unpickled or executed.
-Anything else (a model, a function) is reported by its type name only, and judged as wrong.
+A NumPy generator travels as its PCG64 state (hidden *inputs* use the same codec, see
+:mod:`autograder.runners`). Anything else (a model, a function) is reported by its type name only,
+and judged as wrong.
 
 Report layout (``MIME`` payload)::
 
@@ -59,6 +61,8 @@ def encode(value: Any, depth: int = 0) -> Any:
         return {"__scalar__": _array_bytes(value)} if value.dtype != object else {"__object__": "numpy object"}
     if isinstance(value, np.ndarray):
         return {"__array__": _array_bytes(value)} if value.dtype != object else {"__object__": "numpy object array"}
+    if isinstance(value, np.random.Generator):
+        return _encode_rng(value)
     if isinstance(value, tuple):
         return {"__tuple__": [encode(v, depth + 1) for v in value]}
     if isinstance(value, list):
@@ -66,6 +70,26 @@ def encode(value: Any, depth: int = 0) -> Any:
     if isinstance(value, dict):
         return {"__dict__": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
     return {"__object__": type(value).__name__}
+
+
+def _encode_rng(rng: np.random.Generator) -> dict:
+    """A NumPy generator by its PCG64 state (a hidden case may hand the function its own generator)."""
+    state = rng.bit_generator.state
+    if state.get("bit_generator") != "PCG64":
+        return {"__object__": f"{state.get('bit_generator')} generator"}
+    return {"__rng__": [str(state["state"]["state"]), str(state["state"]["inc"]),
+                        int(state["has_uint32"]), int(state["uinteger"])]}
+
+
+def _decode_rng(payload: Any) -> np.random.Generator:
+    try:
+        state, inc, has_uint32, uinteger = payload
+        rng = np.random.Generator(np.random.PCG64())
+        rng.bit_generator.state = {"bit_generator": "PCG64", "state": {"state": int(state), "inc": int(inc)},
+                                   "has_uint32": int(has_uint32), "uinteger": int(uinteger)}
+    except Exception:
+        raise ReportError("bad generator state") from None
+    return rng
 
 
 class Unencodable:
@@ -122,6 +146,8 @@ def decode(data: Any, depth: int = 0) -> Any:
             except TypeError:
                 raise ReportError("unhashable dict key") from None
         return out
+    if tag == "__rng__":
+        return _decode_rng(payload)
     if tag == "__object__":
         return Unencodable(str(payload)[:80])
     raise ReportError(f"unknown tag {str(tag)[:40]!r}")

@@ -1,7 +1,8 @@
 """The course salt of the fixed hidden cases (plain ``nbgrader autograde``).
 
-Kept in a module of its own so that the grading sandbox can leave it out: a kernel run by
-``dlcourse grade`` draws its cases from a fresh run seed and never needs the salt.
+Kept in a module of its own so that the grading sandbox can leave it out: under ``dlcourse grade``
+the grading process draws the cases (from a run seed derived from the salt) and the kernel only
+receives them as data.
 """
 import os
 

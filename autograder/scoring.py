@@ -1,7 +1,10 @@
 """Score test cells outside the student's kernel (the grading process's half of ``dlcourse grade``).
 
+Before the kernel starts, :func:`run_cases_file` draws every graded function's cases for this run
+from the run seed and the worker writes them into the working copy as data
+(:data:`autograder.runners.CASES_FILE`): the kernel never sees a generator, only this run's inputs.
 The kernel ran each hidden test cell in report mode (:func:`autograder.harness.report`): it sent the
-outputs of the student's function on this run's cases and judged nothing. Here, in a process the
+outputs of the student's function on those cases and judged nothing. Here, in a process the
 student's code never touches, every test cell of the *sanitised* notebook (its source restored from
 the gradebook by nbgrader, so the student cannot edit it) is read for its ``check(...)`` calls; the
 same cases are drawn from the run seed, the reference computes the expected outputs, the spec's
@@ -19,10 +22,25 @@ from dataclasses import dataclass
 from nbformat import NotebookNode
 
 from autograder import reports
-from autograder.cases import get_spec
-from autograder.harness import (NOT_IMPLEMENTED, CaseResult, expected_output, judge_case, summary)
+from autograder.cases import get_spec, specs_for_lab
+from autograder.harness import NOT_IMPLEMENTED
+from autograder.judging import CaseResult, expected_output, judge_case, summary
+from autograder.runners import decode_cases, encode_cases
 from autograder.seeding import case_rng
 from autograder.torch_grading import deterministic
+
+
+def run_cases_file(lab: str, seed: int) -> bytes:
+    """The bytes of the cases file of one run of ``lab``: every graded function's cases drawn from ``seed``.
+
+    Empty for a lab without hidden cases. The same seed draws the same cases here and in
+    :func:`judge_report`, so the kernel's outputs are judged on exactly the inputs it was given.
+    """
+    try:
+        specs = specs_for_lab(lab)
+    except KeyError:
+        specs = []
+    return encode_cases({s.qualname: s.cases(case_rng(s.qualname, seed)) for s in specs})
 
 
 @dataclass
@@ -78,7 +96,9 @@ def _kernel_error(cell: NotebookNode) -> str:
 def judge_report(qualname: str, seed: int, payload: dict | None, missing_why: str = "") -> list[CaseResult]:
     """Judge one report (or its absence) of ``qualname`` against the reference on the run's cases."""
     spec = get_spec(qualname)
-    cases = spec.cases(case_rng(qualname, seed))
+    # The kernel ran on these cases as decoded from the cases file; the reference and the judge see
+    # exactly the same objects (a JSON round trip turns a tensor into an array, a list stays a list).
+    cases = decode_cases(encode_cases({qualname: spec.cases(case_rng(qualname, seed))}), qualname)
 
     def all_fail(message: str) -> list[CaseResult]:
         return [r for c in cases for r in judge_case(spec, c, None, None, message)]

@@ -18,6 +18,13 @@ from typing import Iterator
 os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
 
 
+def to_numpy(value):
+    """A torch tensor (any device, with or without grad) as a NumPy array; anything else unchanged."""
+    if type(value).__module__.startswith("torch") and hasattr(value, "detach"):
+        return value.detach().cpu().numpy()
+    return value
+
+
 def grading_device():
     import torch
 

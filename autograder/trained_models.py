@@ -1,68 +1,13 @@
-"""Grading a trained model: train under a time budget, score on held-out data, compare with tiers.
+"""Judging a trained model: one graded check per score tier, and one for the time budget.
 
-A trained-model spec (``reference_needed=False``) runs the student's training function on the
-notebook's training data with a fixed seed, times it, scores the model on data no notebook sees
-(:func:`digits_held_out`), and its judge returns :func:`threshold_checks`: one graded check per
-score tier plus one for the time budget. Tiers are set from the reference's own results over several
-seeds; the spec's module states them with the runs they came from.
+A trained-model spec (``reference_needed=False``) gets the model's held-out outputs and its training
+time from the kernel (:mod:`autograder.runners.training`); its judge computes the held-out metric
+from targets it loads itself and returns :func:`threshold_checks`. Tiers are set from the
+reference's own results over several seeds; the spec's module states them with the runs they came from.
 """
 from __future__ import annotations
 
-import contextlib
-import random
-import sys
-import time
-from typing import Any, Callable, Iterator
-
 import numpy as np
-
-from labkit.data import DIGITS_HELD_OUT, digits_permutation, load_digits
-
-
-def digits_held_out(flatten: bool = True):
-    """The 400 digits that the notebooks never see: ``X`` (400, 64) or (400, 8, 8), ``y`` (400,)."""
-    X, y = load_digits(flatten=flatten)
-    idx = digits_permutation()[:DIGITS_HELD_OUT]
-    return X[idx], y[idx]
-
-
-def timed(fn: Callable, *args: Any, **kwargs: Any) -> tuple[Any, float]:
-    """``(fn(*args, **kwargs), wall seconds)``; waits for queued CUDA work before stopping the clock."""
-    t0 = time.perf_counter()
-    out = fn(*args, **kwargs)
-    if "torch" in sys.modules:
-        import torch
-
-        if torch.cuda.is_available() and torch.cuda.is_initialized():
-            torch.cuda.synchronize()
-    return out, time.perf_counter() - t0
-
-
-@contextlib.contextmanager
-def training_conditions(device=None) -> Iterator[None]:
-    """How a graded model trains: on one CPU thread, leaving the notebook's random states as they were.
-
-    One intra-op thread because the course's models are small (more threads gain nothing) and, on a
-    busy 2-core machine, oversubscribed threads made the same training 10-100x slower, which would
-    make the time budget a lottery. Python's, NumPy's and torch's generators (CPU and ``device``)
-    are restored afterwards, so grading does not change what later notebook cells draw.
-    """
-    import torch
-
-    threads = torch.get_num_threads()
-    py_state, np_state = random.getstate(), np.random.get_state()
-    devices = []
-    if device is not None and torch.device(device).type == "cuda":
-        index = torch.device(device).index
-        devices = [torch.cuda.current_device() if index is None else index]
-    try:
-        torch.set_num_threads(1)
-        with torch.random.fork_rng(devices=devices):
-            yield
-    finally:
-        torch.set_num_threads(threads)
-        random.setstate(py_state)
-        np.random.set_state(np_state)
 
 
 def threshold_checks(score: float, seconds: float, *, metric: str, tiers: list[float], budget_s: float,
@@ -80,27 +25,24 @@ def threshold_checks(score: float, seconds: float, *, metric: str, tiers: list[f
     return checks
 
 
-_WARMED_UP: set = set()
+def described(value) -> str:
+    """How an untrusted reported value looks, for a message: "a float32 array of shape (3, 2)" or its type."""
+    if isinstance(value, np.ndarray):
+        return f"a {value.dtype} array of shape {value.shape}"
+    return type(value).__name__
 
 
-def warm_up_cnn(device) -> None:
-    """Run a tiny CNN through two Adam steps on ``device``, once per process and device, before the
-    clock starts: the one-off set-up of the convolution kernels (about 1 s on a CPU; cuDNN and cuBLAS
-    handles on a GPU) is not the student's training time."""
-    if str(device) in _WARMED_UP:
-        return
-    import torch
-    import torch.nn.functional as F
-    from torch import nn
+def reported_labels(got, key: str, n: int) -> np.ndarray:
+    """``got[key]``: an integer array of shape (n,) in an untrusted report; ValueError otherwise."""
+    value = got.get(key) if isinstance(got, dict) else None
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in "iu" or value.shape != (n,):
+        raise ValueError(f"the reported {key} should be an integer array of shape ({n},), got {described(value)}")
+    return value
 
-    model = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-                          nn.Linear(32, 10)).to(device)
-    optimizer = torch.optim.Adam(model.parameters())
-    x = torch.zeros(4, 1, 8, 8, device=device)
-    y = torch.zeros(4, dtype=torch.int64, device=device)
-    for _ in range(2):
-        loss = F.cross_entropy(model(x), y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    _WARMED_UP.add(str(device))
+
+def reported_seconds(got) -> float:
+    """The training time in an untrusted report; ValueError when it is not a number."""
+    seconds = got.get("seconds") if isinstance(got, dict) else None
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float, np.floating, np.integer)):
+        raise ValueError(f"the report has no training time (got {type(seconds).__name__})")
+    return float(seconds)

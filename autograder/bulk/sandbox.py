@@ -37,13 +37,12 @@ from autograder.bulk.limits import Limits
 from autograder.course import REPO
 
 #: What the kernel imports from ``autograder/``: running a function on a case, and reporting.
-KERNEL_SIDE = ("__init__.py", "harness.py", "reports.py", "compare.py", "guards.py", "seeding.py",
-               "torch_grading.py", "trained_models.py", "cases")
+KERNEL_SIDE = ("__init__.py", "harness.py", "reports.py", "guards.py", "torch_grading.py", "runners")
 _ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "fonts", "localtime", "nsswitch.conf", "host.conf",
         "mime.types", "matplotlibrc")
 #: Environment variables passed into the kernel (everything else, the TA's included, is dropped).
 ENV_KEEP = ("LANG", "LC_ALL", "LC_CTYPE", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-            "MPLBACKEND", "NBGRADER_EXECUTION", "CUDA_VISIBLE_DEVICES", "DLCOURSE_RUN_SEED",
+            "MPLBACKEND", "NBGRADER_EXECUTION", "CUDA_VISIBLE_DEVICES", "DLCOURSE_CASES",
             "DLCOURSE_GRADING_GPU", "DLCOURSE_DEVICE", "CUBLAS_WORKSPACE_CONFIG", "PYTHONDONTWRITEBYTECODE")
 SANDBOX_UID = 65534
 PROCESSES = 256
@@ -177,7 +176,7 @@ def describe(sandbox: Sandbox, limits: Limits) -> list[tuple[str, bool, str]]:
     gone = "" if box else f" ({sandbox.why})"
     return [
         ("scores computed outside the kernel", True,
-         "test cells only report outputs, on cases from a run seed the student cannot compute; the grader judges them"),
+         "the grader draws each run's cases and judges; test cells only report outputs on the cases given as data"),
         ("solutions/, source/, gradebook, other students unreadable", box,
          "bubblewrap: allow-list file system" if box else "no sandbox" + gone),
         ("no network", box, "empty network namespace" if box else "no sandbox" + gone),

@@ -32,8 +32,8 @@ from autograder.bulk.execute import START_FAILED_EXIT, execute_notebook
 from autograder.bulk.limits import Limits
 from autograder.bulk.sandbox import Sandbox, choose
 from autograder.cases import GIVEN_DIR, given_files
-from autograder.harness import RUN_SEED_ENV
-from autograder.scoring import score_notebook
+from autograder.runners import CASES_ENV, CASES_FILE
+from autograder.scoring import run_cases_file, score_notebook
 
 
 @dataclass
@@ -84,22 +84,30 @@ def _kernel_env(use_gpu: bool) -> dict[str, str]:
 def _run_one(folder: Path, name: str, job: Job, env: dict, sandbox: Sandbox) -> tuple[str, dict, int]:
     """Execute one notebook of the job, then score its test cells here, outside the kernel.
 
-    The kernel reports outputs on cases drawn from the job's run seed
-    (:func:`autograder.seeding.run_seed`, computed by the driver, which holds the salt), and
-    :func:`autograder.scoring.score_notebook` judges them here. Only a kernel that failed to start is
-    retried.
+    The kernel reports its outputs on the cases in ``CASES_FILE``, drawn here from the job's run seed
+    (:func:`autograder.seeding.run_seed`, computed by the driver, which holds the salt); the kernel
+    gets the cases, never the seed. :func:`autograder.scoring.score_notebook` judges the outputs here.
+    The cases file is written afresh before every start, so nothing the kernel wrote into it counts.
+    Only a kernel that failed to start is retried.
     """
     attempts = 0
     seed = job.run_seed
     while True:
         attempts += 1
+        (folder / CASES_FILE).parent.mkdir(parents=True, exist_ok=True)
+        (folder / CASES_FILE).write_bytes(_cases(job.lab, seed))
         nb, status, code = execute_notebook(folder / name, job.limits, job.kernel_name,
-                                            {**env, RUN_SEED_ENV: str(seed)}, sandbox)
+                                            {**env, CASES_ENV: CASES_FILE}, sandbox)
         if code == START_FAILED_EXIT and attempts <= job.limits.start_retries:
             continue
         score_notebook(nb, seed)
         status.update(run_seed=seed, sandbox=sandbox.kind)
         return nbformat.writes(nb), status, attempts
+
+
+@functools.lru_cache(maxsize=8)
+def _cases(lab: str, seed: int) -> bytes:
+    return run_cases_file(lab, seed)
 
 
 @functools.lru_cache(maxsize=None)

@@ -1,42 +1,22 @@
-"""Hidden-case specifications, one module per lab (``autograder/cases/<lab_id>.py``).
+"""Hidden-case specifications, one module per lab (``autograder/cases/<lab_id>.py``): the grader's side.
 
-A :class:`Spec` says, for one graded function, how to draw its hidden cases from a seeded
-generator, how to run a function on a case, and how to judge the student's output against the
-reference's. Lab modules call :func:`register`; the harness finds a spec by its qualified name
+A :class:`Spec` says, for one graded function, how to draw its hidden cases from a seeded generator
+and how to judge the student's output against the reference's. How the function is *called* on a
+case is the kernel's side, in :mod:`autograder.runners` (a grading kernel can read that package, and
+never this one). Lab modules call :func:`register`; the harness finds a spec by its qualified name
 ``"<lab_id>.<function>"`` and imports the lab module on first use.
 """
 from __future__ import annotations
 
-import copy
 import importlib
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 import numpy as np
 
 from autograder.compare import DEFAULT, Tolerance, compare
+from autograder.runners import GIVEN_DIR, Case, Runner, given_file, runner_for  # noqa: F401  (re-exported)
 
-
-@dataclass
-class Case:
-    """One hidden input: positional and keyword arguments, and a name shown in failure messages.
-
-    ``checks`` is how many graded checks the spec's judge makes of this case's output (1 unless the
-    judge returns a list); a run that raises fails all of them.
-    """
-
-    name: str
-    args: tuple = ()
-    kwargs: dict = field(default_factory=dict)
-    checks: int = 1
-
-    def call(self, fn: Callable) -> Any:
-        """``fn(*args, **kwargs)`` on deep copies, so no run can alter another's inputs."""
-        return fn(*copy.deepcopy(self.args), **copy.deepcopy(self.kwargs))
-
-
-Runner = Callable[[Callable, Case, dict], Any]
 Judge = Callable[[Any, Any, Case], Any]
 
 
@@ -45,20 +25,21 @@ class Spec:
     """How one graded function is checked.
 
     qualname:  ``"<lab_id>.<name>"``; ``solutions.<lab_id>.<name>`` is the reference.
-    cases:     ``cases(rng) -> list[Case]``: random cases drawn from ``rng`` plus fixed edge cases.
+    cases:     ``cases(rng) -> list[Case]``: the cases of one run, drawn from ``rng`` (the run seed's
+               generator under ``dlcourse grade``). Every input should depend on ``rng`` where the
+               edge it tests allows, so that no run's inputs are known in advance.
     tolerance: bound for the default judge.
-    run:       ``run(fn, case, uses) -> output``; default ``case.call(fn)``. ``uses`` maps the names in
-               ``uses`` to the student's own functions (for the student) or the reference's.
     judge:     ``judge(got, expected, case) -> message | None``; default :func:`compare` with ``tolerance``.
                Random functions (dropout, initialisers) judge with statistical bounds instead.
-    forbid:    module prefixes the student's code must not call (``("torch", "jax")`` in lab 2).
-    uses:      other graded functions the runner needs, e.g. ``("mlp_forward",)`` for ``mlp_backward``.
     reference_needed: ``False`` for checks against fixed thresholds (trained models), where running
                the reference again would only cost time; the judge then gets ``expected=None``.
     given:     ``given() -> {file name: bytes}``: material the runner needs that only the reference
                package can build (lab 10's pretrained CNN). ``dlcourse grade`` writes it into
                :data:`GIVEN_DIR` of the working copy before the sandboxed kernel starts; the runner
                finds it with :func:`given_file` (and imports the reference under plain nbgrader).
+
+    How the function is run (``run``, ``forbid``, ``uses``) is the lab's :class:`Runner` in
+    :mod:`autograder.runners` (:attr:`runner`).
 
     A judge returns ``None`` (pass), a message (fail), or a list of ``(check name, message | None)``
     pairs: several graded checks of one run (a trained model: held-out score tiers, time budget),
@@ -68,10 +49,7 @@ class Spec:
     qualname: str
     cases: Callable[[np.random.Generator], list]
     tolerance: Tolerance = DEFAULT
-    run: Optional[Runner] = None
     judge: Optional[Judge] = None
-    forbid: tuple = ()
-    uses: tuple = ()
     reference_needed: bool = True
     given: Optional[Callable[[], dict]] = None
 
@@ -84,6 +62,22 @@ class Spec:
         return self.qualname.split(".", 1)[1]
 
     @property
+    def runner(self) -> Runner:
+        return runner_for(self.qualname)
+
+    @property
+    def run(self):
+        return self.runner.run
+
+    @property
+    def forbid(self) -> tuple:
+        return self.runner.forbid
+
+    @property
+    def uses(self) -> tuple:
+        return self.runner.uses
+
+    @property
     def reference(self) -> Callable:
         return getattr(importlib.import_module(f"solutions.{self.lab}"), self.name)
 
@@ -94,22 +88,12 @@ class Spec:
         return {name: getattr(module, name) for name in self.uses}
 
     def execute(self, fn: Callable, case: Case, uses: dict) -> Any:
-        return self.run(fn, case, uses) if self.run else case.call(fn)
+        return self.runner.execute(fn, case, uses)
 
     def verdict(self, got: Any, expected: Any, case: Case) -> str | None:
         if self.judge:
             return self.judge(got, expected, case)
         return compare(got, expected, self.tolerance)
-
-
-#: Folder of the working copy that holds the grader's given files (see ``Spec.given``).
-GIVEN_DIR = ".dlcourse-given"
-
-
-def given_file(name: str) -> Path | None:
-    """The given file ``name`` in the kernel's working folder, or ``None`` (plain nbgrader)."""
-    path = Path(GIVEN_DIR) / name
-    return path if path.is_file() else None
 
 
 def given_files(lab: str) -> dict[str, bytes]:

@@ -1,14 +1,16 @@
-"""Hidden cases of lab 2 (backpropagation, gradient checking, training an MLP). NumPy only."""
-import copy
+"""Hidden cases of lab 2 (backpropagation, gradient checking, training an MLP). NumPy only.
 
+How each function is run (no autodiff allowed, ``mlp_backward`` through the student's own
+``mlp_forward``, ``numerical_gradient`` on a test objective named as data) is the kernel's side, in
+:mod:`autograder.runners.lab02_backprop`.
+"""
 import numpy as np
 
 from autograder.cases import Case, Spec, register
 from autograder.compare import Tolerance, compare
+from autograder.runners.lab02_backprop import RAISED
 
 LAB = "lab02_backprop"
-# The lab is about computing gradients by hand: calling an autodiff library fails the case.
-NO_AUTODIFF = ("torch", "jax", "autograd", "tensorflow")
 
 
 def _params(rng, sizes, scale=None):
@@ -34,7 +36,7 @@ def _dense_forward_cases(rng):
     return cases
 
 
-register(Spec(f"{LAB}.dense_forward", _dense_forward_cases, forbid=NO_AUTODIFF))
+register(Spec(f"{LAB}.dense_forward", _dense_forward_cases))
 
 
 def _dense_backward_cases(rng):
@@ -48,7 +50,7 @@ def _dense_backward_cases(rng):
     return cases
 
 
-register(Spec(f"{LAB}.dense_backward", _dense_backward_cases, forbid=NO_AUTODIFF))
+register(Spec(f"{LAB}.dense_backward", _dense_backward_cases))
 
 
 # ------------------------------------------------------------------------------------------------ MLP
@@ -82,7 +84,7 @@ def _mlp_forward_cases(rng):
     return [Case(name, (X, params, activation)) for name, X, params, activation in _architectures(rng)]
 
 
-register(Spec(f"{LAB}.mlp_forward", _mlp_forward_cases, judge=_judge_scores, forbid=NO_AUTODIFF))
+register(Spec(f"{LAB}.mlp_forward", _mlp_forward_cases, judge=_judge_scores))
 
 
 def _mlp_backward_cases(rng):
@@ -93,62 +95,54 @@ def _mlp_backward_cases(rng):
     return cases
 
 
-def _run_mlp_backward(fn, case, uses):
-    """Caches come from the same person's mlp_forward; then grads = mlp_backward(dscores, caches)."""
-    X, params, activation, dscores = copy.deepcopy(case.args)
-    _, caches = uses["mlp_forward"](X, params, activation)
-    return fn(dscores, caches)
-
-
-register(Spec(f"{LAB}.mlp_backward", _mlp_backward_cases, run=_run_mlp_backward, forbid=NO_AUTODIFF,
-              uses=("mlp_forward",)))
+# The runner gets the caches from the same person's mlp_forward, then calls mlp_backward(dscores, caches).
+register(Spec(f"{LAB}.mlp_backward", _mlp_backward_cases))
 
 
 # ------------------------------------------------------------------------------------------ the loss
+def _huge_logits(rng):
+    """Rows with one logit +M and one −M (M drawn in 750..1000, so exp(M) overflows), the true class
+    never the +M one (its probability is below e^-700), and one row of exact ties."""
+    n, c = int(rng.integers(3, 6)), int(rng.integers(3, 6))
+    z = rng.normal(0, 3, (n, c))
+    labels = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        hi, lo = (int(k) for k in rng.choice(c, 2, replace=False))
+        z[i, hi], z[i, lo] = rng.uniform(750, 1000), -rng.uniform(750, 1000)
+        labels[i] = rng.choice([k for k in range(c) if k != hi])
+    ties = int(rng.integers(n))
+    z[ties] = rng.uniform(-3, 3)  # exact ties: loss log c, gradient 1/c − onehot
+    labels[ties] = rng.integers(0, c)
+    return z, labels
+
+
 def _softmax_cross_entropy_cases(rng):
     cases = []
     for n, c in [(6, 4), (9, 3), (5, 7)]:
         cases.append(Case(f"random logits ({n}, {c})", (rng.normal(0, 2, (n, c)), rng.integers(0, c, n))))
     cases += [
-        Case("batch of 1, 5 classes", (rng.normal(0, 2, (1, 5)), np.array([3]))),
+        Case("batch of 1, 5 classes", (rng.normal(0, 2, (1, 5)), rng.integers(0, 5, 1))),
         Case("2 classes", (rng.normal(0, 3, (8, 2)), rng.integers(0, 2, 8))),
-        Case("logits ~ 1000", (1000.0 + rng.normal(0, 3, (6, 4)), rng.integers(0, 4, 6))),
-        Case("logits ±1000, true class very unlikely",
-             (np.array([[1000.0, -1000.0, 0.0], [-1000.0, 5.0, 1000.0], [0.0, 0.0, 0.0]]), np.array([1, 0, 2]))),
+        Case("logits ~ 750..1000 (exp overflows without a shift)",
+             (rng.uniform(750, 1000) + rng.normal(0, 3, (6, 4)), rng.integers(0, 4, 6))),
+        Case("logits ±(750..1000), true class very unlikely", _huge_logits(rng)),
     ]
     return cases
 
 
-register(Spec(f"{LAB}.softmax_cross_entropy", _softmax_cross_entropy_cases, forbid=NO_AUTODIFF))
+register(Spec(f"{LAB}.softmax_cross_entropy", _softmax_cross_entropy_cases))
 
 
 # -------------------------------------------------------------------------------- gradient checking
+# Each objective is data, (template name, parameters): the runner builds the function
+# (autograder.runners.lab02_backprop.OBJECTIVES), for the student's run and the reference's alike.
 def _numerical_gradient_cases(rng):
-    a = rng.normal(0, 1, 5)
-    A = rng.normal(0, 1, (3, 4))
-    M = rng.normal(0, 1, (4, 4))
-    c = rng.uniform(0.5, 1.5, 6)
-    T = rng.normal(0, 1, (2, 3, 2))
-    logits_labels = rng.integers(0, 5, 2)
-
-    def cubic(x):  # gradient 3 a x² (+ h² a in central differences): differs per element
-        return float(np.sum(a * x ** 3))
-
-    def sin_mix(x):  # 2-D x (3, 4); couples the rows and the elements
-        return float(np.sum(np.sin(A * x)) + np.sum(x[0] * x[1]) + 0.5 * np.sum(x) ** 2)
-
-    def quartic_form(x):
-        return float(x @ M @ x + np.sum(x ** 4) / 4)
-
-    def exp_sum(x):
-        return float(np.sum(np.exp(c * x)))
-
-    def tensor_3d(x):
-        return float(np.sum(T * x ** 2) + np.prod(np.tanh(x[0])))
-
-    def cross_entropy(z):  # z (2, 5) used as logits; small logits, so no stabilising shift (not lab 2's answer)
-        return float(np.mean(np.log(np.exp(z).sum(axis=1)) - z[np.arange(2), logits_labels]))
-
+    cubic = ("cubic", {"a": rng.normal(0, 1, 5)})
+    sin_mix = ("sin_mix", {"A": rng.normal(0, 1, (3, 4))})
+    quartic_form = ("quartic_form", {"M": rng.normal(0, 1, (4, 4))})
+    exp_sum = ("exp_sum", {"c": rng.uniform(0.5, 1.5, 6)})
+    tensor_3d = ("tensor_3d", {"T": rng.normal(0, 1, (2, 3, 2))})
+    cross_entropy = ("cross_entropy", {"labels": rng.integers(0, 5, 2)})
     return [
         Case("cubic, x (5,), default h", (cubic, rng.normal(0, 1, 5))),
         Case("cubic, x (5,), h = 0.1", (cubic, rng.normal(0, 1, 5)), {"h": 0.1}),
@@ -161,15 +155,8 @@ def _numerical_gradient_cases(rng):
     ]
 
 
-def _run_numerical_gradient(fn, case, uses):
-    """Also hand back x after the call: it must be unchanged."""
-    f, x = case.args[0], copy.deepcopy(case.args[1])
-    original = x.copy()
-    grad = fn(f, x, **case.kwargs)
-    return grad, x, original
-
-
 def _judge_numerical_gradient(got, expected, case):
+    """``got`` = (gradient, x after the call, x before the call) from the runner."""
     grad, x_after, original = got
     # Rounding: f(x ± h e_i) are close numbers; a correct solution that perturbs x differently (x + h
     # from x, or x - 2h after x + h) differs from the reference by ~1e-16·|f|/h ≈ 1e-10 here.
@@ -182,27 +169,51 @@ def _judge_numerical_gradient(got, expected, case):
     return None
 
 
-register(Spec(f"{LAB}.numerical_gradient", _numerical_gradient_cases, run=_run_numerical_gradient,
-              judge=_judge_numerical_gradient, forbid=NO_AUTODIFF))
+register(Spec(f"{LAB}.numerical_gradient", _numerical_gradient_cases, judge=_judge_numerical_gradient))
+
+
+def _signed(rng, low, high, size):
+    """Magnitudes drawn in [low, high) with random signs."""
+    return rng.uniform(low, high, size) * rng.choice([-1.0, 1.0], size)
 
 
 def _relative_error_cases(rng):
     a = rng.normal(0, 1, (4, 3))
     b = a + rng.normal(0, 1e-3, (4, 3))
     v = rng.normal(0, 2, 7)
+    # zeros at the same places of both (0/0 must agree through the 1e-8 floor), non-zeros of one sign
+    n = int(rng.integers(4, 9))
+    za = _signed(rng, 0.3, 3.0, n)
+    zb = za * rng.uniform(0.5, 1.5, n)
+    zeros = rng.permutation(n)[: int(rng.integers(1, n - 1))]
+    za[zeros] = zb[zeros] = 0.0
+    # one tiny value against 0: |a| + |b| < 1e-8, so the floor decides (error |a| / 1e-8); others equal
+    m = int(rng.integers(3, 7))
+    ta = _signed(rng, 5e-4, 2e-3, m)
+    tiny, zero = (int(k) for k in rng.choice(m, 2, replace=False))
+    ta[zero] = 0.0
+    tb = ta.copy()
+    ta[tiny], tb[tiny] = _signed(rng, 1e-9, 8e-9, 1)[0], 0.0
+    # some elements of opposite signs (relative error exactly 1), the others equal
+    k = int(rng.integers(3, 7))
+    oa = _signed(rng, 0.3, 2.5, k)
+    ob = oa.copy()
+    flip = rng.permutation(k)[: int(rng.integers(1, k))]
+    ob[flip] = -oa[flip] * rng.uniform(0.5, 2.0, flip.size)
+    shape = (int(rng.integers(1, 5)), int(rng.integers(1, 6)))
     return [
         Case("close arrays (4, 3)", (a, b)),
         Case("unrelated arrays (7,)", (v, rng.normal(0, 2, 7))),
         Case("identical arrays", (v, v.copy())),
-        Case("zeros in both", (np.array([0.0, 1.5, 0.0, -2.0]), np.array([0.0, 1.2, 0.0, -2.5]))),
-        Case("all zeros", (np.zeros((2, 3)), np.zeros((2, 3)))),
-        Case("tiny values near the 1e-8 floor", (np.array([3e-9, 0.0, 1e-3]), np.array([0.0, 0.0, 1e-3]))),
-        Case("opposite signs", (np.array([1.0, -0.5, 2.0]), np.array([-1.0, 0.5, 2.0]))),
+        Case("zeros in both", (za, zb)),
+        Case(f"all zeros {shape}", (np.zeros(shape), np.zeros(shape))),
+        Case("tiny values near the 1e-8 floor", (ta, tb)),
+        Case("opposite signs", (oa, ob)),
         Case("large values (1e6)", (1e6 * a, 1e6 * b)),
     ]
 
 
-register(Spec(f"{LAB}.relative_error", _relative_error_cases, forbid=NO_AUTODIFF))
+register(Spec(f"{LAB}.relative_error", _relative_error_cases))
 
 
 # ---------------------------------------------------------------------------------------- training
@@ -236,27 +247,18 @@ def _train_mlp_cases(rng):
         kwargs = dict(kwargs, rng=np.random.default_rng(int(rng.integers(2 ** 31))))
         cases.append(Case(name, (X, labels, params), kwargs))
     X, labels = _blobs(rng, 10, 3, 2)
-    cases.append(Case("unknown mode 'sgd' raises ValueError", (X, labels, _params(rng, [3, 4, 2])),
-                      dict(mode="sgd", rng=np.random.default_rng(5))))
+    mode = str(rng.choice(["sgd", "full", "online", "mini-batch", "adam"]))
+    cases.append(Case(f"unknown mode {mode!r} raises ValueError", (X, labels, _params(rng, [3, 4, 2])),
+                      dict(mode=mode, rng=np.random.default_rng(int(rng.integers(2 ** 31))))))
     return cases
 
 
-def _run_train_mlp(fn, case, uses):
-    """Returns the function's output and its params argument after the call (it must be unchanged)."""
-    args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
-    if kwargs.get("mode", "minibatch") not in ("batch", "stochastic", "minibatch"):
-        try:
-            fn(*args, **kwargs)
-        except ValueError:
-            return "raised ValueError"
-        return "returned without an error"
-    out = fn(*args, **kwargs)
-    return out, args[2]
-
-
 def _judge_train_mlp(got, expected, case):
+    """``got`` = (output, params after the call) from the runner, or whether an unknown mode raised."""
     if isinstance(expected, str):
-        return None if got == expected else f"an unknown mode should raise ValueError, but the function {got}"
+        if isinstance(got, str) and got == RAISED:
+            return None
+        return "an unknown mode should raise ValueError, but the function returned without an error"
     out, params_after = got
     if not isinstance(out, (tuple, list)) or len(out) != 2:
         return f"should return a pair (params, losses), got {type(out).__name__}"
@@ -275,5 +277,4 @@ def _judge_train_mlp(got, expected, case):
     return None
 
 
-register(Spec(f"{LAB}.train_mlp", _train_mlp_cases, run=_run_train_mlp, judge=_judge_train_mlp,
-              forbid=NO_AUTODIFF))
+register(Spec(f"{LAB}.train_mlp", _train_mlp_cases, judge=_judge_train_mlp))

@@ -5,6 +5,9 @@ initialisers are random: students may draw their numbers differently, so their o
 by properties (exact ones where they can be exact, statistical ones with bounds that the reference
 passes at least 999 times in 1000; ``tests/solutions/test_initializers.py`` and
 ``tests/solutions/test_regularization.py`` run the judges over 1000 seeds).
+
+How each function is run (dropout's ValueError as a value, EarlyStopping fed a loss sequence, no
+autodiff) is the kernel's side, in :mod:`autograder.runners.lab04_regularization_init`.
 """
 from __future__ import annotations
 
@@ -13,10 +16,9 @@ import math
 import numpy as np
 
 from autograder.cases import Case, Spec, register
+from autograder.runners.lab04_regularization_init import RAISED
 
 LAB = "lab04_regularization_init"
-NUMPY_ONLY = ("torch", "jax", "autograd", "tensorflow")
-RAISED = "raised ValueError"  # what a run returns when the function raised ValueError
 
 
 def _gen(rng: np.random.Generator) -> np.random.Generator:
@@ -46,11 +48,12 @@ def _penalty_cases(rng):
 
 
 for _name in ("l2_penalty", "l2_penalty_grad", "l1_penalty", "l1_penalty_grad"):
-    register(Spec(f"{LAB}.{_name}", _penalty_cases, forbid=NUMPY_ONLY))
+    register(Spec(f"{LAB}.{_name}", _penalty_cases))
 
 
 # ------------------------------------------------------------------------------------- dropout
 def _dropout_cases(rng):
+    negative_p = -round(float(rng.uniform(0.01, 0.5)), 2)
     return [
         Case("train, (200, 300), p = 0.3", (rng.uniform(0.5, 2.0, (200, 300)), 0.3, True, _gen(rng))),
         Case("train, (200, 300), p = 0.65", (rng.uniform(-1.0, 3.0, (200, 300)), 0.65, True, _gen(rng))),
@@ -59,16 +62,10 @@ def _dropout_cases(rng):
         Case("train, p = 0 (keeps everything)", (rng.normal(0, 1, (30, 11)), 0.0, True, _gen(rng))),
         Case("eval (train=False), p = 0.4", (rng.normal(0, 2, (40, 17)), 0.4, False, _gen(rng))),
         Case("eval (train=False), 3-D (3, 8, 5), p = 0.7", (rng.normal(1, 1, (3, 8, 5)), 0.7, False, _gen(rng))),
+        # p = 1 exactly is fixed by nature (the edge of 0 <= p < 1); x and the generator are drawn
         Case("p = 1 must raise ValueError", (rng.normal(0, 1, (5, 4)), 1.0, True, _gen(rng))),
-        Case("p = -0.1 must raise ValueError", (rng.normal(0, 1, (5, 4)), -0.1, True, _gen(rng))),
+        Case(f"p = {negative_p:g} must raise ValueError", (rng.normal(0, 1, (5, 4)), negative_p, True, _gen(rng))),
     ]
-
-
-def _run_catching_value_error(fn, case, uses):
-    try:
-        return case.call(fn)
-    except ValueError:
-        return RAISED
 
 
 def _outputs(got, n, what):
@@ -140,8 +137,7 @@ def judge_dropout(got, expected, case):
     return None
 
 
-register(Spec(f"{LAB}.dropout_forward", _dropout_cases, run=_run_catching_value_error, judge=judge_dropout,
-              forbid=NUMPY_ONLY))
+register(Spec(f"{LAB}.dropout_forward", _dropout_cases, judge=judge_dropout))
 
 
 def _dropout_backward_cases(rng):
@@ -157,42 +153,96 @@ def _dropout_backward_cases(rng):
     ]
 
 
-register(Spec(f"{LAB}.dropout_backward", _dropout_backward_cases, forbid=NUMPY_ONLY))
+register(Spec(f"{LAB}.dropout_backward", _dropout_backward_cases))
 
 
 # ------------------------------------------------------------------------------ early stopping
+# The runner builds the class with the case's keywords and feeds it the case's losses, one step each.
+def _u_curve(rng):
+    """An over-fitting validation curve: down, then up (length 26..34, the minimum around epoch 9..14)."""
+    t = np.arange(int(rng.integers(26, 35)))
+    turn = int(rng.integers(9, 15))
+    return 1.0 / (1 + rng.uniform(0.2, 0.4) * t) + rng.uniform(0.003, 0.006) * np.maximum(t - turn, 0) ** 1.5
+
+
+def _improving(rng):
+    """Strictly decreasing, 8..12 epochs."""
+    return list(rng.uniform(0.8, 2.5) * np.cumprod(rng.uniform(0.6, 0.95, int(rng.integers(8, 13)))))
+
+
+def _plateau(rng, patience):
+    """A few improvements, then the last value repeated exactly (equal is not better) past patience."""
+    down = list(rng.uniform(0.5, 1.5) * np.cumprod(rng.uniform(0.7, 0.95, int(rng.integers(2, 5)))))
+    return down + [down[-1]] * (patience + int(rng.integers(1, 4)))
+
+
+def _below_min_delta(rng, min_delta):
+    """Each improvement smaller than min_delta (some add up to more than it), 10 epochs."""
+    return list(rng.uniform(0.8, 1.5) - np.cumsum(np.r_[0.0, rng.uniform(0.05, 0.8, 9) * min_delta]))
+
+
+def _exact_min_delta(rng):
+    """(losses, min_delta) with losses exactly min_delta below the best (no improvement, patience 2).
+
+    Multiples of 1/64 below 4, so every loss and best − min_delta is exact in floating point. Pattern:
+    start, exact (wait 1), improve, small (wait 1), improve, small (wait 1), exact (wait 2: stop), improve.
+    """
+    unit = 1 / 64
+    delta = int(rng.integers(4, 17)) * unit
+    best = int(rng.integers(128, 256)) * unit
+    losses = [best]
+
+    def improve():
+        nonlocal best
+        best -= delta + int(rng.integers(1, 16)) * unit
+        losses.append(best)
+
+    def exact():
+        losses.append(best - delta)
+
+    def small():
+        losses.append(best - int(rng.integers(1, round(delta / unit))) * unit)
+
+    for move in (exact, improve, small, improve, small, exact, improve):
+        move()
+    return losses, delta
+
+
+def _waits_then_improves(rng, patience):
+    """Start, improve, patience − 1 worse epochs (no stop), improve, patience + 1 worse (stop), improve."""
+    best = rng.uniform(0.8, 1.5)
+    losses = [best]
+    for worse in (patience - 1, patience + 1):
+        best -= rng.uniform(0.03, 0.15)
+        losses.append(best)
+        losses += list(best + rng.uniform(0.01, 0.15, worse))
+    losses.append(best - rng.uniform(0.03, 0.15))
+    return losses
+
+
 def _early_stopping_cases(rng):
-    t = np.arange(30)
-    u_curve = 1.0 / (1 + 0.3 * t) + 0.004 * np.maximum(t - 12, 0) ** 1.5  # over-fitting: down, then up
-    noisy = u_curve + rng.normal(0, 0.02, t.size)
+    u_curve = _u_curve(rng)
+    noisy = u_curve + rng.normal(0, 0.02, u_curve.size)
     walk = 1.0 + np.cumsum(rng.normal(0, 0.02, 25))
+    md = round(float(rng.uniform(0.008, 0.02)), 4)  # min_delta of the noisy curves
+    p_improving, p_plateau, p_small, p_again = (int(p) for p in rng.integers(2, 5, 4))
+    md_small = round(float(rng.uniform(0.01, 0.03)), 4)
+    exact, md_exact = _exact_min_delta(rng)
     return [
-        Case("improving every epoch, patience 3", (list(1.0 / (1.0 + np.arange(10))),), {"patience": 3}),
-        Case("plateau (equal losses do not improve), patience 3", ([0.9, 0.8, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7],),
-             {"patience": 3}),
-        Case("noisy U-shaped curve, patience 3, min_delta 0.013", (list(noisy),), {"patience": 3, "min_delta": 0.013}),
-        Case("noisy U-shaped curve, patience 1, min_delta 0.013", (list(noisy),), {"patience": 1, "min_delta": 0.013}),
-        Case("improvements smaller than min_delta, patience 3, min_delta 0.013",
-             ([1.0, 0.99, 0.98, 0.975, 0.97, 0.96, 0.955, 0.95, 0.949, 0.948],), {"patience": 3, "min_delta": 0.013}),
-        Case("exactly min_delta better is no improvement, patience 2, min_delta 0.125",
-             ([1.0, 0.875, 0.75, 0.7, 0.5, 0.4, 0.375, 0.25],), {"patience": 2, "min_delta": 0.125}),
-        Case("improves again after waiting, patience 3", ([1.0, 0.9, 0.95, 0.97, 0.85, 0.9, 0.91, 0.92, 0.93, 0.8],),
-             {"patience": 3}),
-        Case("random walk, patience 2, min_delta 0.013", (list(walk),), {"patience": 2, "min_delta": 0.013}),
+        Case(f"improving every epoch, patience {p_improving}", (_improving(rng),), {"patience": p_improving}),
+        Case(f"plateau (equal losses do not improve), patience {p_plateau}", (_plateau(rng, p_plateau),),
+             {"patience": p_plateau}),
+        Case(f"noisy U-shaped curve, patience 3, min_delta {md:g}", (list(noisy),), {"patience": 3, "min_delta": md}),
+        Case(f"noisy U-shaped curve, patience 1, min_delta {md:g}", (list(noisy),), {"patience": 1, "min_delta": md}),
+        Case(f"improvements smaller than min_delta, patience {p_small}, min_delta {md_small:g}",
+             (_below_min_delta(rng, md_small),), {"patience": p_small, "min_delta": md_small}),
+        Case(f"exactly min_delta better is no improvement, patience 2, min_delta {md_exact:g}", (exact,),
+             {"patience": 2, "min_delta": md_exact}),
+        Case(f"improves again after waiting {p_again - 1} epochs, patience {p_again}",
+             (_waits_then_improves(rng, p_again),), {"patience": p_again}),
+        Case(f"random walk, patience 2, min_delta {md:g}", (list(walk),), {"patience": 2, "min_delta": md}),
         Case("smooth U-shaped curve, patience 5", (list(u_curve),), {"patience": 5}),
     ]
-
-
-def _run_early_stopping(cls, case, uses):
-    """Instantiate the class with the case's keywords and feed it the sequence of validation losses."""
-    (losses,) = case.args
-    es = cls(**case.kwargs)
-    out = {"initial_best_epoch": es.best_epoch, "initial_best": es.best, "stop": [], "best_epoch": [], "best": []}
-    for loss in losses:
-        out["stop"].append(es.step(float(loss)))
-        out["best_epoch"].append(es.best_epoch)
-        out["best"].append(es.best)
-    return out
 
 
 def _judge_early_stopping(got, expected, case):
@@ -221,19 +271,24 @@ def _judge_early_stopping(got, expected, case):
     return None
 
 
-register(Spec(f"{LAB}.EarlyStopping", _early_stopping_cases, run=_run_early_stopping, judge=_judge_early_stopping,
-              forbid=NUMPY_ONLY))
+register(Spec(f"{LAB}.EarlyStopping", _early_stopping_cases, judge=_judge_early_stopping))
 
 
 # -------------------------------------------------------------------------------- initialisers
 # Shapes are non-square so a transpose, or fan_out used for fan_in, shows. The three large ones
-# have >= 30 000 values for the statistics; the small ones are judged by shape (and range) only.
-_INIT_SHAPES = [(300, 120), (64, 500), (2000, 16), (7, 3), (1, 5)]
+# have >= 30 000 values for the statistics (tall, wide, very tall; fan_in and fan_out differ by a
+# factor >= 1.25, so fan_out for fan_in moves the std by >= 12 %, far beyond the judges' 5 sd ≈ 2 %);
+# the small ones are judged by shape (and range) only.
 MIN_STAT_SIZE = 30_000
+_LARGE_RANGES = [((250, 400), (120, 200)), ((50, 80), (600, 900)), ((1600, 2600), (19, 30))]
 
 
 def _init_cases(rng):
-    return [Case(f"({fi}, {fo})", (fi, fo, _gen(rng))) for fi, fo in _INIT_SHAPES]
+    shapes = [(int(rng.integers(*fi)), int(rng.integers(*fo))) for fi, fo in _LARGE_RANGES]
+    fi = int(rng.integers(2, 10))
+    shapes.append((fi, int(rng.choice([k for k in range(2, 10) if k != fi]))))
+    shapes.append((1, int(rng.integers(2, 9))))  # fan_in 1
+    return [Case(f"({fi}, {fo})", (fi, fo, _gen(rng))) for fi, fo in shapes]
 
 
 def _weights(got, case):
@@ -312,5 +367,5 @@ def judge_he(got, expected, case):
     return None
 
 
-register(Spec(f"{LAB}.xavier_uniform", _init_cases, judge=judge_xavier, forbid=NUMPY_ONLY))
-register(Spec(f"{LAB}.he_normal", _init_cases, judge=judge_he, forbid=NUMPY_ONLY))
+register(Spec(f"{LAB}.xavier_uniform", _init_cases, judge=judge_xavier))
+register(Spec(f"{LAB}.he_normal", _init_cases, judge=judge_he))

@@ -1,44 +1,30 @@
-"""Hidden cases of lab 5 (autoencoders in PyTorch).
+"""Hidden cases of lab 5 (autoencoders in PyTorch): the grader's side.
 
-Building blocks: inputs are drawn with the NumPy generator and become float64 tensors on the grading
-device inside the runner (:func:`_as_tensors`), so the student's code sees what the notebook's does,
-only in double precision; the default judge compares the outputs (moved to the CPU) with the
+Building blocks: inputs are drawn with the NumPy generator; the lab's runners
+(:mod:`autograder.runners.lab05_autoencoders`) hand them to the student's code as float64 tensors on
+the grading device, and the default judge compares the outputs (moved to the CPU) with the
 tolerance policy. Shapes are odd (H = 37, K = 5), some weight matrices are square so that a missing
 transpose gives wrong numbers rather than an error, and biases are shifted so that ReLU switches
 units off. ``reconstruction_loss`` is also differentiated (autograd) on two cases, and its ValueError
-is checked; ``add_noise`` gets a freshly seeded ``torch.Generator`` on the grading device for every
-run (student and reference alike), and the runner also checks that ``x`` is left unchanged and that
-the generator advanced by exactly one draw of ``x``'s size.
+is checked; ``add_noise`` gets a freshly seeded ``torch.Generator`` (the seed is part of the case) for
+every run, and the runner also reports whether ``x`` is left unchanged and the generator's next draw.
 
 The trained model: ``train_autoencoder`` runs once on the notebook's 1000 training digits (float32,
 grading device, latent_dim = 8, seed 0) and is scored on the 400 held-out digits that no notebook sees:
 the kernel checks the model's structure and reports its reconstructions of those digits
-(:func:`held_out_reconstructions`), the grading process computes the error (:func:`reconstruction_error`).
+(:func:`~autograder.runners.lab05_autoencoders.held_out_reconstructions`), the grading process
+computes the error (:func:`reconstruction_error`).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from autograder.cases import Case, Spec, register
-from autograder.torch_grading import grading_device, tensor
-from autograder.trained_models import digits_held_out, threshold_checks, timed, training_conditions
+from autograder.runners.lab05_autoencoders import held_out_reconstructions
+from autograder.runners.training import digits_held_out
+from autograder.trained_models import described, reported_seconds, threshold_checks
 
 LAB = "lab05_autoencoders"
-
-
-def _as_tensors(value):
-    """NumPy arrays (also inside tuples, lists and dicts) as float64 tensors on the grading device."""
-    if isinstance(value, np.ndarray):
-        return tensor(value)
-    if isinstance(value, dict):
-        return {k: _as_tensors(v) for k, v in value.items()}
-    if isinstance(value, (tuple, list)):
-        return type(value)(_as_tensors(v) for v in value)
-    return value
-
-
-def _run_tensors(fn, case, uses):
-    return fn(*_as_tensors(case.args), **_as_tensors(case.kwargs))
 
 
 def _weight(rng, fan_out, fan_in, scale=1.0):
@@ -129,32 +115,6 @@ def _decode_cases(rng):
 
 
 # ---------------------------------------------------------------------------- reconstruction_loss
-_RAISED = "raised ValueError"
-
-
-def _run_loss(fn, case, uses):
-    """The loss; with case.kwargs["grad"], also ∂loss/∂x_hat by autograd; a ValueError is recorded."""
-    import torch
-
-    kwargs = dict(case.kwargs)
-    want_grad = kwargs.pop("grad", False)
-    x_hat, x = _as_tensors(case.args)
-    if kwargs.get("kind", "mse") in ("mse", "bce"):
-        if not want_grad:
-            return fn(x_hat, x, **kwargs)
-        x_hat.requires_grad_(True)
-        loss = fn(x_hat, x, **kwargs)
-        if not isinstance(loss, torch.Tensor) or not loss.requires_grad:
-            raise TypeError("the loss is not a tensor connected to x_hat (keep it a torch tensor, no .item())")
-        (grad,) = torch.autograd.grad(loss, x_hat)
-        return {"loss": loss.detach(), "gradient with respect to x_hat": grad}
-    try:
-        fn(x_hat, x, **kwargs)
-    except ValueError:
-        return {_RAISED: np.bool_(True)}
-    return {_RAISED: np.bool_(False)}
-
-
 def _probabilities(rng, shape):
     """Reconstructions strictly inside (0, 1): sigmoids of normal numbers."""
     return 1.0 / (1.0 + np.exp(-rng.normal(0.0, 2.0, shape)))
@@ -190,38 +150,27 @@ def _loss_cases(rng):
 
 
 # -------------------------------------------------------------------------------------- add_noise
-_UNCHANGED = "input x left unchanged"
-_NEXT = "next draw of the generator (it must be advanced by exactly one torch.randn of x's shape)"
-
-
-def _run_noise(fn, case, uses):
-    """A fresh generator on the grading device, seeded with the case's seed, for every run."""
-    import torch
-
-    x_np, std, seed = case.args
-    device = grading_device()
-    x = tensor(x_np)
-    before = x.clone()
-    generator = torch.Generator(device=device).manual_seed(int(seed))
-    out = fn(x, std, generator)
-    following = torch.randn(4, generator=generator, dtype=torch.float64, device=device)
-    return {"noisy x": out, _UNCHANGED: np.bool_(bool(torch.equal(x, before))), _NEXT: following}
-
-
 def _noise_cases(rng):
     def seed():
         return int(rng.integers(0, 2**31))
 
+    def std(low, high):
+        """A noise level drawn from [low, high], two decimals (never 1: std² = std there)."""
+        return round(float(rng.uniform(low, high)), 2)
+
     edges = _pixels(rng, (5, 64))
-    edges[:, :8], edges[:, 8:16] = 0.0, 1.0
+    cols = rng.permutation(64)
+    edges[:, cols[:8]], edges[:, cols[8:16]] = 0.0, 1.0
+    s = [std(0.2, 0.45), std(0.4, 0.6), std(1.5, 3.0), std(0.05, 0.15), std(0.02, 0.08), std(0.6, 0.9)]
     return [
-        Case("x (6, 64), std 0.3", (_pixels(rng, (6, 64)), 0.3, seed())),
-        Case("images (4, 1, 8, 8), std 0.5", (_pixels(rng, (4, 1, 8, 8)), 0.5, seed())),
+        Case(f"x (6, 64), std {s[0]:.2f}", (_pixels(rng, (6, 64)), s[0], seed())),
+        Case(f"images (4, 1, 8, 8), std {s[1]:.2f}", (_pixels(rng, (4, 1, 8, 8)), s[1], seed())),
+        # std fixed by nature: exactly 0 is the edge (x and the generator's seed are drawn)
         Case("std 0: x comes back unchanged", (_pixels(rng, (3, 64)), 0.0, seed())),
-        Case("std 2 (most pixels clamped to 0 or 1)", (_pixels(rng, (5, 64)), 2.0, seed())),
-        Case("pixels exactly 0 and 1, std 0.1", (edges, 0.1, seed())),
-        Case("one image (1, 64), std 0.05", (_pixels(rng, (1, 64)), 0.05, seed())),
-        Case("x (3, 5), std 0.73", (rng.uniform(0, 1, (3, 5)), 0.73, seed())),
+        Case(f"std {s[2]:.2f} (most pixels clamped to 0 or 1)", (_pixels(rng, (5, 64)), s[2], seed())),
+        Case(f"pixels exactly 0 and 1, std {s[3]:.2f}", (edges, s[3], seed())),
+        Case(f"one image (1, 64), std {s[4]:.2f}", (_pixels(rng, (1, 64)), s[4], seed())),
+        Case(f"x (3, 5), std {s[5]:.2f}", (rng.uniform(0, 1, (3, 5)), s[5], seed())),
     ]
 
 
@@ -248,58 +197,9 @@ BUDGET_S = 5.0
 
 
 def _train_cases(rng):
+    # fixed by nature: the latent size and seed the notebook trains with (the tiers were set for them)
     return [Case(f"latent_dim = {LATENT_DIM}, seed {SEED}, the notebook's 1000 training digits",
-                 (), checks=len(TIERS) + 1)]
-
-
-def _run_train(fn, case, uses):
-    """Train on the notebook's split (float32, grading device), time it, report the held-out reconstructions."""
-    import torch
-
-    from labkit.data import digits_split
-
-    device = grading_device()
-    X_train = tensor(digits_split("train")[0], dtype=torch.float32, device=device)
-
-    with training_conditions(device):
-        model, seconds = timed(fn, X_train, LATENT_DIM, device, SEED)
-        return {"seconds": seconds, **held_out_reconstructions(model, device)}
-
-
-def held_out_reconstructions(model, device) -> dict:
-    """What a trained autoencoder is scored on (kernel side): its reconstructions of the held-out digits.
-
-    The structural checks run here, on the model: ``{"problem": why}`` when it fails one (not an
-    ``nn.Module``, no ``encode``/``decode``, a latent code or reconstruction of the wrong shape, or
-    ``model(x)`` is not ``decode(encode(x))``); else ``{"problem": None, "z_shape": shape of
-    encode(x), "x_hat": model(x) as float32 (400, 64)}``. :func:`reconstruction_error` scores it in
-    the grading process.
-    """
-    import torch
-
-    X = tensor(digits_held_out()[0], dtype=torch.float32, device=device)
-    n, d = X.shape
-
-    def problem(why):
-        return {"problem": why}
-
-    if not isinstance(model, torch.nn.Module):
-        return problem(f"train_autoencoder should return an nn.Module, got {type(model).__name__}")
-    for method in ("encode", "decode"):
-        if not callable(getattr(model, method, None)):
-            return problem(f"the model has no method {method}(...)")
-    model.eval()
-    with torch.no_grad():
-        z = model.encode(X)
-        if tuple(z.shape) != (n, LATENT_DIM):
-            return problem(f"model.encode of {n} images gives shape {tuple(z.shape)}, "
-                           f"expected ({n}, {LATENT_DIM}) (latent_dim)")
-        x_hat = model(X)
-        if tuple(x_hat.shape) != (n, d):
-            return problem(f"model(x) of {n} images gives shape {tuple(x_hat.shape)}, expected ({n}, {d})")
-        if not torch.allclose(model.decode(z).float(), x_hat.float(), rtol=1e-4, atol=1e-5):
-            return problem("model(x) is not model.decode(model.encode(x))")
-    return {"problem": None, "z_shape": tuple(int(s) for s in z.shape), "x_hat": x_hat.float().cpu().numpy()}
+                 (LATENT_DIM, SEED), checks=len(TIERS) + 1)]
 
 
 def reconstruction_error(outputs) -> dict:
@@ -310,8 +210,6 @@ def reconstruction_error(outputs) -> dict:
     untrusted: the shapes are checked again, and a malformed report is a problem, not a crash.
     """
     import torch
-
-    from autograder.cases.lab06_cnn import described
 
     X = torch.as_tensor(digits_held_out()[0], dtype=torch.float32)
     n, d = X.shape
@@ -336,12 +234,10 @@ def reconstruction_error(outputs) -> dict:
 
 def _held_out_error(model, device):
     """Both halves in one process (for the tier tests): ``{"error": ..., "problem": ...}`` of ``model``."""
-    return reconstruction_error(held_out_reconstructions(model, device))
+    return reconstruction_error(held_out_reconstructions(model, device, LATENT_DIM))
 
 
 def _judge_train(got, expected, case):
-    from autograder.cases.lab06_cnn import reported_seconds
-
     scored = reconstruction_error(got)
     checks = threshold_checks(scored["error"], reported_seconds(got), metric="reconstruction error", tiers=TIERS,
                               budget_s=BUDGET_S, higher_is_better=False)
@@ -350,10 +246,9 @@ def _judge_train(got, expected, case):
     return checks
 
 
-register(Spec(f"{LAB}.linear", _linear_cases, run=_run_tensors))
-register(Spec(f"{LAB}.encode", _encode_cases, run=_run_tensors))
-register(Spec(f"{LAB}.decode", _decode_cases, run=_run_tensors))
-register(Spec(f"{LAB}.reconstruction_loss", _loss_cases, run=_run_loss))
-register(Spec(f"{LAB}.add_noise", _noise_cases, run=_run_noise))
-register(Spec(f"{LAB}.train_autoencoder", _train_cases, run=_run_train, judge=_judge_train,
-              reference_needed=False))
+register(Spec(f"{LAB}.linear", _linear_cases))
+register(Spec(f"{LAB}.encode", _encode_cases))
+register(Spec(f"{LAB}.decode", _decode_cases))
+register(Spec(f"{LAB}.reconstruction_loss", _loss_cases))
+register(Spec(f"{LAB}.add_noise", _noise_cases))
+register(Spec(f"{LAB}.train_autoencoder", _train_cases, judge=_judge_train, reference_needed=False))

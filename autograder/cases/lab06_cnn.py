@@ -1,43 +1,71 @@
-"""Hidden cases of lab 6: convolution arithmetic, convolution and max-pooling by hand, a trained CNN.
+"""Hidden cases of lab 6: convolution arithmetic, convolution and max-pooling by hand, a trained CNN
+(the grader's side).
 
-Building blocks are drawn as NumPy arrays and handed to the functions as float64 tensors on the
-grading device (``autograder.torch_grading.tensor``); outputs are compared with the reference's by
-the default judge. ``conv2d_naive`` and ``maxpool2d_naive`` must compute their results themselves:
-while they run, ``F.conv2d`` / ``torch.conv2d`` (which ``nn.Conv2d`` calls) and ``F.max_pool2d`` /
-``torch.max_pool2d`` (which ``nn.MaxPool2d`` calls) are replaced by functions that raise, also where
-the student's notebook bound them to a name of its own (``from torch.nn.functional import conv2d``).
+Building blocks are drawn as NumPy arrays; the lab's runners (:mod:`autograder.runners.lab06_cnn`)
+hand them to the functions as float64 tensors on the grading device, and outputs are compared with
+the reference's by the default judge. ``conv2d_naive`` and ``maxpool2d_naive`` must compute their
+results themselves: while they run, the runner replaces ``F.conv2d`` / ``F.max_pool2d`` (and the
+functions ``nn.Conv2d`` / ``nn.MaxPool2d`` call) by functions that raise. The sizes, kernels, strides,
+paddings and dilations of ``conv_output_size`` are drawn for every run, each case keeping its edge
+(an exact fit, 'same' padding, a remainder that no window covers, a kernel as large as the input).
 
 ``train_cnn`` is run once on the notebook's 1000 training digits with a fixed seed on the grading
 device, timed after a warm-up on one CPU thread, and scored on the 400 held-out digits that no
 notebook sees; the notebook's random states and thread count are restored afterwards. The kernel
-reports the predicted classes of those digits (:func:`train_and_predict`); the grading process loads
-their labels and computes the accuracy (:func:`accuracy`). :func:`reported_labels` and
-:func:`reported_seconds` read such untrusted reports for the other trained-model labs too.
+reports the predicted classes of those digits
+(:func:`~autograder.runners.lab06_cnn.train_and_predict`); the grading process loads their labels
+and computes the accuracy (:func:`accuracy`). :func:`reported_labels` and :func:`reported_seconds`
+(from :mod:`autograder.trained_models`, re-exported here) read such untrusted reports for the other
+trained-model labs too.
 """
 from __future__ import annotations
-
-import contextlib
 
 import numpy as np
 
 from autograder.cases import Case, Spec, register
-from autograder.torch_grading import grading_device, tensor
+from autograder.runners.lab06_cnn import _run_conv, _run_pool  # noqa: F401  (tests run them through this module)
+from autograder.runners.lab06_cnn import held_out_predictions, train_and_predict
+# digits_images, described, reported_labels and reported_seconds: other labs import them from here
+from autograder.runners.training import digits_images
+from autograder.trained_models import described, reported_labels, reported_seconds, threshold_checks  # noqa: F401
 
 LAB = "lab06_cnn"
 
 
 # ------------------------------------------------------------------------- conv_output_size
 def _size_cases(rng):
+    def draw(low, high):
+        """An int drawn uniformly from low..high (both included)."""
+        return int(rng.integers(low, high + 1))
+
+    k1 = draw(2, 7)
+    n1 = draw(10, 40)
+    k2 = int(rng.choice([3, 5, 7]))
+    n2, p2 = draw(4, 32), (k2 - 1) // 2
+    k3, s3, p3, n3 = draw(2, 5), draw(2, 3), draw(1, 2), draw(12, 40)
+    # stride s4 > 1 and a remainder r4 (1 .. s4 - 1) left after the last window: the floor counts
+    k4, s4, m4 = draw(2, 5), draw(2, 4), draw(2, 8)
+    r4 = draw(1, s4 - 1)
+    n4 = k4 + (m4 - 1) * s4 + r4
+    left = "the last column does" if r4 == 1 else f"the last {r4} columns do"
+    n5 = 2 * draw(2, 15) + 1
+    k6, d6 = draw(2, 5), draw(2, 4)
+    n6 = draw(d6 * (k6 - 1) + 1, 40)
+    k7, s7, p7, d7 = draw(3, 5), draw(2, 3), draw(1, 3), draw(2, 3)
+    n7 = draw(max(1, d7 * (k7 - 1) + 1 - 2 * p7), 40)
+    k8 = draw(2, 12)
+    s9 = draw(1, 4)
     cases = [
-        Case("size 32, kernel 5 (defaults: stride 1, padding 0, dilation 1)", (32, 5)),
-        Case("size 8, kernel 3, padding 1 ('same' padding)", (8, 3), {"padding": 1}),
-        Case("size 28, kernel 3, stride 2, padding 1", (28, 3), {"stride": 2, "padding": 1}),
-        Case("size 10, kernel 3, stride 3 (the last column does not fit)", (10, 3), {"stride": 3}),
-        Case("size 7, kernel 2, stride 2 (odd size, floor)", (7, 2), {"stride": 2}),
-        Case("size 15, kernel 3, dilation 2", (15, 3), {"dilation": 2}),
-        Case("size 20, kernel 5, stride 2, padding 2, dilation 3", (20, 5), {"stride": 2, "padding": 2, "dilation": 3}),
-        Case("kernel as large as the input (one output)", (9, 9)),
-        Case("size 1, kernel 1", (1, 1)),
+        Case(f"size {n1}, kernel {k1} (defaults: stride 1, padding 0, dilation 1)", (n1, k1)),
+        Case(f"size {n2}, kernel {k2}, padding {p2} ('same' padding)", (n2, k2), {"padding": p2}),
+        Case(f"size {n3}, kernel {k3}, stride {s3}, padding {p3}", (n3, k3), {"stride": s3, "padding": p3}),
+        Case(f"size {n4}, kernel {k4}, stride {s4} ({left} not fit)", (n4, k4), {"stride": s4}),
+        Case(f"size {n5}, kernel 2, stride 2 (odd size, floor)", (n5, 2), {"stride": 2}),
+        Case(f"size {n6}, kernel {k6}, dilation {d6}", (n6, k6), {"dilation": d6}),
+        Case(f"size {n7}, kernel {k7}, stride {s7}, padding {p7}, dilation {d7}", (n7, k7),
+             {"stride": s7, "padding": p7, "dilation": d7}),
+        Case(f"kernel {k8} as large as the input of size {k8} (one output)", (k8, k8)),
+        Case(f"size 1, kernel 1, stride {s9} (one output)", (1, 1), {"stride": s9}),
     ]
     for k in range(3):
         kernel, stride, padding, dilation = (int(v) for v in (rng.integers(1, 8), rng.integers(1, 5),
@@ -49,52 +77,6 @@ def _size_cases(rng):
 
 
 # ------------------------------------------------------------------------------ conv2d_naive
-@contextlib.contextmanager
-def _refusing(fn, targets: list, what: str):
-    """Replace every ``(owner, attribute)`` in ``targets``, and any global of ``fn`` bound to one of
-    the same objects, with a function raising ``RuntimeError(what)``; restore all of them on exit."""
-    def refuse(*args, **kwargs):
-        raise RuntimeError(what)
-
-    originals = {id(getattr(owner, attr)) for owner, attr in targets}
-    glb = getattr(fn, "__globals__", {})
-    bound = [name for name, value in list(glb.items()) if id(value) in originals]
-    saved = [(owner, attr, getattr(owner, attr)) for owner, attr in targets]
-    saved_globals = {name: glb[name] for name in bound}
-    try:
-        for owner, attr, _ in saved:
-            setattr(owner, attr, refuse)
-        for name in bound:
-            glb[name] = refuse
-        yield
-    finally:
-        for owner, attr, value in saved:
-            setattr(owner, attr, value)
-        glb.update(saved_globals)
-
-
-def _conv_targets():
-    import torch
-    import torch.nn.functional as F
-
-    return [(F, "conv2d"), (torch, "conv2d"), (torch, "convolution")]
-
-
-def _pool_targets():
-    import torch
-    import torch.nn.functional as F
-
-    return [(F, "max_pool2d"), (F, "max_pool2d_with_indices"), (torch, "max_pool2d")]
-
-
-def _run_conv(fn, case, uses):
-    """case.args = (x, w, b) as NumPy arrays (b may be None); kwargs stride / padding."""
-    x, w, b = case.args
-    args = (tensor(x), tensor(w), None if b is None else tensor(b))
-    with _refusing(fn, _conv_targets(), "conv2d_naive must not call F.conv2d (or nn.Conv2d): compute it yourself"):
-        return fn(*args, **dict(case.kwargs))
-
-
 def _conv_case(rng, name, n, c_in, c_out, hw, khw, bias=True, **kwargs):
     x = rng.normal(size=(n, c_in, *hw))
     w = rng.normal(size=(c_out, c_in, *khw)) / np.sqrt(c_in * khw[0] * khw[1])
@@ -136,14 +118,6 @@ def _conv_cases(rng):
 
 
 # --------------------------------------------------------------------------- maxpool2d_naive
-def _run_pool(fn, case, uses):
-    """case.args = (x, kernel) with x a NumPy array; kwargs: stride (absent: the default)."""
-    x, kernel = case.args
-    with _refusing(fn, _pool_targets(), "maxpool2d_naive must not call F.max_pool2d (or nn.MaxPool2d): "
-                                        "compute it yourself"):
-        return fn(tensor(x), kernel, **dict(case.kwargs))
-
-
 def _pool_cases(rng):
     return [
         Case("kernel 2, default stride, N 2, C 3, 6×8 image", (rng.normal(size=(2, 3, 6, 8)), 2)),
@@ -173,58 +147,10 @@ def _pool_cases(rng):
 GRADING_SEED = 0
 SEEDS = (0, 1, 2, 3, 4)
 TIERS = [0.735, 0.880]
-# Budget: the reference trains in 0.43–0.66 s of CPU time here (one thread, after the warm-up below);
+# Budget: the reference trains in 0.43–0.66 s of CPU time here (one thread, after the runner's warm-up);
 # 3 s is about 4× the slowest of those runs, rounded up: it leaves room for a slower or busy machine
 # and for twice the reference's epochs, while a recipe seven or more times as long does not fit.
 BUDGET_S = 3.0
-
-
-def digits_images(part: str):
-    """``X`` (n, 1, 8, 8) float32 and ``y`` (n,) int64 (NumPy) of "train", "val" or "held-out"."""
-    from autograder.trained_models import digits_held_out
-    from labkit.data import digits_split
-
-    X, y = digits_held_out(flatten=False) if part == "held-out" else digits_split(part, flatten=False)
-    return X.reshape(-1, 1, 8, 8).astype(np.float32), y.astype(np.int64)
-
-
-def held_out_predictions(model, device) -> np.ndarray:
-    """What a trained CNN is scored on (kernel side): its predicted classes (int64, (400,)) of the 400
-    held-out digits, the argmax of its logits (in eval mode, no gradients). Raises ValueError (with a
-    message for the student) when the logits do not have the shape (400, 10)."""
-    import torch
-
-    X, _ = digits_images("held-out")
-    model.eval()
-    with torch.no_grad():
-        logits = model(torch.as_tensor(X, device=device))
-    if tuple(logits.shape) != (len(X), 10):
-        raise ValueError(f"the model maps {len(X)} images to an output of shape {tuple(logits.shape)}, "
-                         f"expected logits of shape ({len(X)}, 10)")
-    return logits.argmax(dim=1).cpu().numpy()
-
-
-def described(value) -> str:
-    """How an untrusted reported value looks, for a message: "a float32 array of shape (3, 2)" or its type."""
-    if isinstance(value, np.ndarray):
-        return f"a {value.dtype} array of shape {value.shape}"
-    return type(value).__name__
-
-
-def reported_labels(got, key: str, n: int) -> np.ndarray:
-    """``got[key]``: an integer array of shape (n,) in an untrusted report; ValueError otherwise."""
-    value = got.get(key) if isinstance(got, dict) else None
-    if not isinstance(value, np.ndarray) or value.dtype.kind not in "iu" or value.shape != (n,):
-        raise ValueError(f"the reported {key} should be an integer array of shape ({n},), got {described(value)}")
-    return value
-
-
-def reported_seconds(got) -> float:
-    """The training time in an untrusted report; ValueError when it is not a number."""
-    seconds = got.get("seconds") if isinstance(got, dict) else None
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float, np.floating, np.integer)):
-        raise ValueError(f"the report has no training time (got {type(seconds).__name__})")
-    return float(seconds)
 
 
 def accuracy(got) -> float:
@@ -238,44 +164,23 @@ def held_out_accuracy(model, device) -> float:
     return accuracy({"predicted": held_out_predictions(model, device)})
 
 
-def train_and_predict(fn, seed=GRADING_SEED, device=None) -> dict:
-    """Kernel side: train with ``fn`` on the notebook's training digits; ``{"predicted": held-out
-    predictions, "seconds": training seconds}``."""
-    import torch
-
-    from autograder.trained_models import timed, training_conditions, warm_up_cnn
-
-    device = grading_device() if device is None else torch.device(device)
-    X, y = digits_images("train")
-    X, y = tensor(X, dtype=torch.float32, device=device), tensor(y, dtype=torch.int64, device=device)
-    with training_conditions(device):
-        warm_up_cnn(device)
-        model, seconds = timed(fn, X, y, device, seed)
-    return {"predicted": held_out_predictions(model, device), "seconds": seconds}
-
-
 def run_training(fn, seed=GRADING_SEED, device=None):
     """Both halves in one process: held-out accuracy and training seconds of ``fn`` (for the tier tests)."""
     got = train_and_predict(fn, seed, device)
     return {"score": accuracy(got), "seconds": got["seconds"]}
 
 
-def _run_train(fn, case, uses):
-    return train_and_predict(fn)
-
-
 def _judge_train(got, expected, case):
-    from autograder.trained_models import threshold_checks
-
     return threshold_checks(accuracy(got), reported_seconds(got), metric="accuracy", tiers=TIERS, budget_s=BUDGET_S)
 
 
 def _train_cases(rng):
-    return [Case(f"1000 training digits, seed {GRADING_SEED}, scored on 400 held-out digits",
+    # fixed by nature: the seed the notebook trains with (a trained model's hyperparameter)
+    return [Case(f"1000 training digits, seed {GRADING_SEED}, scored on 400 held-out digits", (GRADING_SEED,),
                  checks=len(TIERS) + 1)]
 
 
 register(Spec(f"{LAB}.conv_output_size", _size_cases))
-register(Spec(f"{LAB}.conv2d_naive", _conv_cases, run=_run_conv))
-register(Spec(f"{LAB}.maxpool2d_naive", _pool_cases, run=_run_pool))
-register(Spec(f"{LAB}.train_cnn", _train_cases, run=_run_train, judge=_judge_train, reference_needed=False))
+register(Spec(f"{LAB}.conv2d_naive", _conv_cases))
+register(Spec(f"{LAB}.maxpool2d_naive", _pool_cases))
+register(Spec(f"{LAB}.train_cnn", _train_cases, judge=_judge_train, reference_needed=False))

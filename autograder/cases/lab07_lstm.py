@@ -1,37 +1,29 @@
-"""Hidden cases of lab 7 (recurrent networks: RNN cell, LSTM cell, unrolled LSTM, a trained forecaster).
+"""Hidden cases of lab 7 (recurrent networks: RNN cell, LSTM cell, unrolled LSTM, a trained forecaster):
+the grader's side.
 
-Building blocks: inputs are drawn with the NumPy generator and handed to the function as float64
-tensors on the grading device (:func:`autograder.torch_grading.tensor`); outputs are compared with
-the reference by the default judge. Shapes are PyTorch's: x (N, I), h and c (N, H), W_ih (H, I) or
-(4H, I), W_hh (H, H) or (4H, H), gate blocks in the order (i, f, g, o), sequences time-major (T, N, I).
+Building blocks: inputs are drawn with the NumPy generator; the lab's runners
+(:mod:`autograder.runners.lab07_lstm`) hand them to the function as float64 tensors on the grading
+device, and outputs are compared with the reference by the default judge. Shapes are PyTorch's:
+x (N, I), h and c (N, H), W_ih (H, I) or (4H, I), W_hh (H, H) or (4H, H), gate blocks in the order
+(i, f, g, o), sequences time-major (T, N, I).
 Sizes are chosen so that I ≠ H ≠ N in most cases (a transposed or swapped weight fails with an error or
 a wrong value), plus a square case (T = N = I = H) where only the values can tell a time-major loop
 from a batch-major one.
 
 The trained forecaster is checked against fixed thresholds (see the comment above ``TIERS``): the
-kernel reports its forecasts of the held-out tail (:func:`held_out_forecasts`), the grading process
-computes their RMSE (:func:`rmse`).
+kernel reports its forecasts of the held-out tail
+(:func:`~autograder.runners.lab07_lstm.held_out_forecasts`), the grading process computes their RMSE
+(:func:`rmse`).
 """
 from __future__ import annotations
-
 
 import numpy as np
 
 from autograder.cases import Case, Spec, register
-from autograder.compare import to_numpy
-from autograder.torch_grading import grading_device, tensor
-from autograder.trained_models import threshold_checks, timed, training_conditions
+from autograder.runners import lab07_lstm as runners
+from autograder.trained_models import described, reported_seconds, threshold_checks
 
 LAB = "lab07_lstm"
-
-
-def _tensors(case):
-    """The case's NumPy arguments as float64 tensors on the grading device."""
-    return [tensor(a) for a in case.args]
-
-
-def _run_tensors(fn, case, uses):
-    return fn(*_tensors(case))
 
 
 def _weights(rng, gates, I, H, scale=None):
@@ -105,9 +97,9 @@ def _lstm_unroll_cases(rng):
     ]
 
 
-register(Spec(f"{LAB}.rnn_cell", _rnn_cases, run=_run_tensors))
-register(Spec(f"{LAB}.lstm_cell", _lstm_cell_cases, run=_run_tensors))
-register(Spec(f"{LAB}.lstm_unroll", _lstm_unroll_cases, run=_run_tensors))
+register(Spec(f"{LAB}.rnn_cell", _rnn_cases))
+register(Spec(f"{LAB}.lstm_cell", _lstm_cell_cases))
+register(Spec(f"{LAB}.lstm_unroll", _lstm_unroll_cases))
 
 
 # ---------------------------------------------------------------------------------- trained forecaster
@@ -133,63 +125,14 @@ TIERS = [0.431, 0.356]
 BUDGET_S = 8.0
 
 
-def co2_monthly() -> np.ndarray:
-    """The 526 monthly mean CO₂ concentrations (ppm), as the notebook loads them."""
-    import statsmodels.api as sm
-
-    weekly = sm.datasets.co2.load_pandas().data["co2"]
-    return weekly.resample("MS").mean().interpolate().to_numpy(dtype=np.float64)
-
-
 def scaled_series():
     """(standardised series (526,), training mean, training std), statistics of the first N_TRAIN values."""
-    values = co2_monthly()
-    mean, std = values[:N_TRAIN].mean(), values[:N_TRAIN].std()
-    return (values - mean) / std, mean, std
-
-
-def _contexts(scaled):
-    """The WINDOW values before each of the last N_TEST months: (N_TEST, WINDOW)."""
-    start = len(scaled) - N_TEST
-    return np.stack([scaled[t - WINDOW:t] for t in range(start, len(scaled))])
-
-
-def held_out_forecasts(train_forecaster, seed: int = SEED, device=None) -> dict:
-    """Kernel side: train with ``train_forecaster`` on the training part and forecast the held-out tail.
-
-    Returns ``{"predictions": the one-step-ahead predictions (standardised) of the last N_TEST months,
-    float64 (N_TEST,), "seconds": training seconds}``; :func:`rmse` scores them in the grading process.
-    Each held-out month is predicted from the WINDOW values before it (reaching back into the
-    validation part, never into the future). Raises TypeError/ValueError (with a message for the
-    student) when ``predict`` does not have the interface the lab asks for.
-    """
-    import torch
-
-    device = device or grading_device()
-    scaled, _, _ = scaled_series()
-    series_train = torch.tensor(scaled[:N_TRAIN], dtype=torch.float32, device=device)
-    contexts = _contexts(scaled)
-    with training_conditions(device):
-        predict, seconds = timed(train_forecaster, series_train, WINDOW, device, seed)
-        if not callable(predict):
-            raise TypeError(f"train_forecaster should return a function predict(context), got {type(predict).__name__}")
-        with torch.no_grad():
-            pred = predict(torch.tensor(contexts, dtype=torch.float32, device=device))
-    pred = to_numpy(pred)
-    if pred is None:
-        raise TypeError("predict(context) returned None (did it forget to return?)")
-    pred = np.asarray(pred, dtype=np.float64)
-    if pred.shape != (N_TEST,):
-        raise ValueError(f"predict(context) for a context of shape ({N_TEST}, {WINDOW}) should return shape "
-                         f"({N_TEST},), got {pred.shape}")
-    return {"predictions": pred, "seconds": seconds}
+    return runners.scaled_series(N_TRAIN)
 
 
 def rmse(got) -> float:
     """Grading process: the RMSE in ppm of the reported predictions against the held-out tail (loaded
     here). The report is untrusted: a missing or misshapen array raises ValueError with a message."""
-    from autograder.cases.lab06_cnn import described
-
     scaled, _, std = scaled_series()
     targets = scaled[len(scaled) - N_TEST:]
     pred = got.get("predictions") if isinstance(got, dict) else None
@@ -201,24 +144,19 @@ def rmse(got) -> float:
 
 def held_out_rmse(train_forecaster, seed: int = SEED, device=None) -> tuple[float, float]:
     """Both halves in one process (for the tier tests): (held-out RMSE in ppm, training seconds)."""
-    got = held_out_forecasts(train_forecaster, seed, device)
+    got = runners.held_out_forecasts(train_forecaster, N_TRAIN, N_TEST, WINDOW, seed, device)
     return rmse(got), got["seconds"]
 
 
 def _forecaster_cases(rng):
-    return [Case(f"LSTM forecaster of monthly CO₂, window {WINDOW}, seed {SEED}", checks=len(TIERS) + 1)]
-
-
-def _run_forecaster(fn, case, uses):
-    return held_out_forecasts(fn, SEED)
+    # fixed by nature: the notebook's split, window and seed (a trained model's data and hyperparameters)
+    return [Case(f"LSTM forecaster of monthly CO₂, window {WINDOW}, seed {SEED}", (N_TRAIN, N_TEST, WINDOW, SEED),
+                 checks=len(TIERS) + 1)]
 
 
 def _judge_forecaster(got, expected, case):
-    from autograder.cases.lab06_cnn import reported_seconds
-
     return threshold_checks(rmse(got), reported_seconds(got), metric="RMSE (ppm)", tiers=TIERS, budget_s=BUDGET_S,
                             higher_is_better=False)
 
 
-register(Spec(f"{LAB}.train_forecaster", _forecaster_cases, run=_run_forecaster, judge=_judge_forecaster,
-              reference_needed=False))
+register(Spec(f"{LAB}.train_forecaster", _forecaster_cases, judge=_judge_forecaster, reference_needed=False))

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from autograder import check
-from autograder.cases import Case, Spec, get_spec
-from autograder.harness import run_cases, score
+from autograder.cases import Case, Runner, Spec, get_spec
+from autograder.judging import run_cases, score
 from autograder.seeding import case_rng, case_seed
 
 # A small spec registered under a lab that does not exist in solutions/: its reference is given by
@@ -16,10 +16,15 @@ from autograder.seeding import case_rng, case_seed
 
 class _Spec(Spec):
     ref = None
+    test_runner = Runner()
 
     @property
     def reference(self):
         return self.ref
+
+    @property
+    def runner(self):
+        return self.test_runner
 
 
 def _square_cases(rng):
@@ -28,7 +33,8 @@ def _square_cases(rng):
 
 SQUARE = _Spec("labtest.square", _square_cases)
 SQUARE.ref = lambda x: x * x
-TORCHY = _Spec("labtest.torchy", _square_cases, forbid=("torch",))
+TORCHY = _Spec("labtest.torchy", _square_cases)
+TORCHY.test_runner = Runner(forbid=("torch",))
 TORCHY.ref = lambda x: x * x
 
 
@@ -94,7 +100,7 @@ def test_seeds_are_stable_distinct_and_salted(monkeypatch):
 
 
 def test_check_prints_a_summary_and_returns_a_float(capsys, monkeypatch):
-    monkeypatch.setattr("autograder.harness.get_spec", lambda name: {"labtest.square": SQUARE}[name])
+    monkeypatch.setattr("autograder.judging.get_spec", lambda name: {"labtest.square": SQUARE}[name])
     earned = check(lambda x: x * x, "labtest.square", points=2)
     out = capsys.readouterr()
     assert earned == 2.0 and type(earned) is float
@@ -144,7 +150,7 @@ def test_slow_training_loses_the_budget_check_only():
 
 def test_training_conditions_use_one_thread_and_restore_random_states():
     torch = pytest.importorskip("torch")
-    from autograder.trained_models import training_conditions
+    from autograder.runners.training import training_conditions
 
     threads = torch.get_num_threads()
     torch.manual_seed(7)

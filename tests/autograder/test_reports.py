@@ -80,3 +80,25 @@ def test_parse_checks_layout_and_qualname():
         reports.parse({**payload, "version": 2}, "lab.f")
     with pytest.raises(reports.ReportError):
         reports.parse({**payload, "cases": [{"output": 1}]}, "lab.f")
+
+
+def test_a_numpy_generator_travels_by_its_state_and_draws_the_same_numbers():
+    rng = np.random.default_rng(7)
+    rng.normal(size=5)  # a state past the seed's
+    copy = reports.decode(json.loads(json.dumps(reports.encode(rng))))
+    assert np.array_equal(copy.normal(size=4), rng.normal(size=4))
+    with pytest.raises(reports.ReportError):
+        reports.decode({"__rng__": ["x", "1", 0, 0]})
+
+
+def test_hidden_cases_must_be_data_and_come_back_equal():
+    from autograder.runners import Case, decode_cases, encode_cases
+
+    x = np.arange(6.0).reshape(2, 3)
+    case = Case("c", (x, 3, (1.5, "s")), {"h": 0.1, "rng": np.random.default_rng(1)}, checks=2)
+    back, = decode_cases(encode_cases({"lab.f": [case]}), "lab.f")
+    assert back.name == "c" and back.checks == 2
+    assert np.array_equal(back.args[0], x) and back.args[1:] == (3, (1.5, "s"))
+    assert back.kwargs["h"] == 0.1 and back.kwargs["rng"].integers(1000) == np.random.default_rng(1).integers(1000)
+    with pytest.raises(TypeError, match="not data"):
+        encode_cases({"lab.f": [Case("fn", (np.sin, x))]})

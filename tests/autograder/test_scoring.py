@@ -5,9 +5,9 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from autograder import reports
-from autograder.cases import get_spec
 from autograder.harness import build_report
-from autograder.scoring import check_calls, score_cell, score_notebook
+from autograder.runners import decode_cases
+from autograder.scoring import check_calls, run_cases_file, score_cell, score_notebook
 
 QUALNAME = "lab01_neurons_losses.sigmoid"
 SEED = 20261128
@@ -32,7 +32,9 @@ def _report_output(payload):
 
 
 def _report(fn, seed=SEED):
-    return build_report(fn, get_spec(QUALNAME), {}, seed)
+    """What a kernel reports: ``fn`` on the cases the grading process wrote for the run of ``seed``."""
+    cases = decode_cases(run_cases_file("lab01_neurons_losses", seed), QUALNAME)
+    return build_report(fn, QUALNAME, cases, {})
 
 
 def test_a_correct_report_earns_full_points_and_the_outputs_are_the_graders():
@@ -107,3 +109,19 @@ def test_score_notebook_scores_test_cells_only():
     assert score_notebook(nb, SEED) == {"test_sigmoid": 2.0}
     assert nb.cells[0].outputs[0].text == "hi\n"
     nbformat.validate(nb)
+
+
+def test_the_cases_file_holds_every_graded_function_of_the_lab_as_data_and_differs_per_run():
+    import json
+
+    from autograder.cases import specs_for_lab
+
+    data = run_cases_file("lab01_neurons_losses", SEED)
+    functions = json.loads(data)["functions"]
+    assert set(functions) == {s.qualname for s in specs_for_lab("lab01_neurons_losses")}
+    assert "__object__" not in data.decode()
+    other = decode_cases(run_cases_file("lab01_neurons_losses", SEED + 1), QUALNAME)
+    same = decode_cases(data, QUALNAME)
+    assert [c.name for c in other] == [c.name for c in same]
+    differ = [not np.array_equal(np.asarray(a.args[0]), np.asarray(b.args[0])) for a, b in zip(same, other)]
+    assert sum(differ) >= len(same) - 1  # all but "scalar 0", which is 0 by nature

@@ -1,10 +1,11 @@
 """Trained-model specs report held-out outputs; the grading process computes the metric.
 
 For the trained models of labs 5-13 the kernel trains and reports the model's raw outputs on the
-held-out inputs (predictions, reconstructions, samples, logits, adversarial digits), and the judge
-recomputes the metric from them with targets it loads itself. Here: the kernel half draws every case
-and runs with ``solutions`` unimportable (as in the sandbox), and a judge given a malformed or forged
-report fails every check of the case with a message instead of scoring it.
+held-out inputs (predictions, reconstructions, samples, logits; lab 13 its parameters, which the
+grader attacks itself), and the judge recomputes the metric from them with targets it loads itself.
+Here: the kernel half runs on the cases the grading process wrote, with every grader-side module
+unimportable (as in the sandbox), and a judge given a malformed or forged report fails every check
+of the case with a message instead of scoring it.
 """
 import json
 import os
@@ -15,10 +16,10 @@ import numpy as np
 import pytest
 
 from autograder import reports
-from autograder.cases import get_spec
+from autograder.cases import get_spec, given_files
 from autograder.course import REPO
-from autograder.harness import judge_case
-from autograder.trained_models import digits_held_out
+from autograder.judging import judge_case
+from tests.autograder.test_kernel_side import GRADER_SIDE
 
 TRAINED = {
     "lab05_autoencoders": "train_autoencoder",
@@ -31,37 +32,30 @@ TRAINED = {
     "lab13_adversarial": "train_robust_cnn",
 }
 
-# Runs in a fresh interpreter: the given files are written first (the grading process builds them
-# from solutions), then every import of solutions fails; the cases of every spec of these labs are
-# drawn with a run seed, and each trained-model runner runs a tiny stand-in for the student's
-# function. Prints the encoded reports as JSON.
+# Runs in a fresh interpreter, as a sandboxed kernel does: the grading process (the test) wrote each
+# lab's given files and cases file first; here every grader-side module (solutions, the case
+# generators, judges, seeds) fails to import. Each trained-model runner runs a tiny stand-in for the
+# student's function on the case it was given. Prints the encoded reports as JSON.
 _KERNEL = r'''
-import json, sys
+import json, pathlib, sys
 import torch
 from torch import nn
 
-from autograder.cases import GIVEN_DIR, given_files, get_spec, specs_for_lab
-from autograder.seeding import case_rng
-from autograder import reports
-
-labs = json.loads(sys.argv[1])
-import pathlib
-pathlib.Path(GIVEN_DIR).mkdir()
-for lab in labs:
-    for name, data in given_files(lab).items():
-        (pathlib.Path(GIVEN_DIR) / name).write_bytes(data)
-for name in [m for m in sys.modules if m == "solutions" or m.startswith("solutions.")]:
-    del sys.modules[name]
+BLOCKED = tuple(json.loads(sys.argv[2]))
 
 
-class _NoSolutions:
+class _GraderSide:
     def find_spec(self, name, path=None, target=None):
-        if name == "solutions" or name.startswith("solutions."):
+        if name in BLOCKED or name.startswith(tuple(b + "." for b in BLOCKED)):
             raise ImportError(f"the grading kernel cannot import {name}")
         return None
 
 
-sys.meta_path.insert(0, _NoSolutions())
+sys.meta_path.insert(0, _GraderSide())
+from autograder import reports
+from autograder.runners import load_cases, runner_for
+
+labs = json.loads(sys.argv[1])
 
 
 class AE(nn.Module):
@@ -107,24 +101,31 @@ stand_ins = {
 }
 out = {}
 for lab, name in labs.items():
-    for spec in specs_for_lab(lab):
-        spec.cases(case_rng(spec.qualname, 12345))
-    spec = get_spec(f"{lab}.{name}")
-    case = spec.cases(case_rng(spec.qualname, 12345))[0]
-    out[lab] = reports.encode(spec.execute(stand_ins[lab], case, {}))
+    qualname = f"{lab}.{name}"
+    case = load_cases(qualname, pathlib.Path(f"{lab}.cases.json"))[0]
+    out[lab] = reports.encode(runner_for(qualname).execute(stand_ins[lab], case, {}))
 print(json.dumps(out))
 '''
 
 
-def test_kernel_half_runs_without_solutions_and_its_reports_are_judged(tmp_path):
+def test_kernel_half_runs_without_the_grader_side_and_its_reports_are_judged(tmp_path):
+    from autograder.runners import GIVEN_DIR, decode_cases
+    from autograder.scoring import run_cases_file
+
+    seed = 12345
+    (tmp_path / GIVEN_DIR).mkdir()
+    for lab in TRAINED:
+        (tmp_path / f"{lab}.cases.json").write_bytes(run_cases_file(lab, seed))
+        for name, data in given_files(lab).items():
+            (tmp_path / GIVEN_DIR / name).write_bytes(data)
     env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
-    done = subprocess.run([sys.executable, "-c", _KERNEL, json.dumps(TRAINED)], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run([sys.executable, "-c", _KERNEL, json.dumps(TRAINED), json.dumps(GRADER_SIDE)],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     encoded = json.loads(done.stdout.strip().splitlines()[-1])
     for lab, name in TRAINED.items():
         spec = get_spec(f"{lab}.{name}")
-        case = spec.cases(np.random.default_rng(0))[0]
+        case = decode_cases(run_cases_file(lab, seed), spec.qualname)[0]
         results = judge_case(spec, case, None, reports.decode(encoded[lab]), None)
         assert len(results) == case.checks, (lab, results)
         assert not any("could not be checked" in (r.message or "") for r in results), (lab, results)
@@ -132,8 +133,11 @@ def test_kernel_half_runs_without_solutions_and_its_reports_are_judged(tmp_path)
         assert not all(r.passed for r in results), (lab, results)       # a stand-in reaches no tier
 
 
-def _held_out_digits():
-    return digits_held_out(flatten=False)[0].reshape(-1, 1, 8, 8).astype(np.float32)
+def _zero_digits_cnn():
+    """The parameters of digits_cnn() (8 and 16 channels), all zero: it predicts class 0 for every digit."""
+    shapes = {"0.weight": (8, 1, 3, 3), "0.bias": (8,), "3.weight": (16, 8, 3, 3), "3.bias": (16,),
+              "7.weight": (10, 64), "7.bias": (10,)}
+    return {name: np.zeros(shape, np.float32) for name, shape in shapes.items()}
 
 
 def _valid(lab):
@@ -143,11 +147,13 @@ def _valid(lab):
         "lab05_autoencoders": {"problem": None, "z_shape": (400, 8), "x_hat": np.zeros((400, 64), np.float32)},
         "lab06_cnn": {"predicted": ints(400)},
         "lab07_lstm": {"predictions": np.zeros(96)},
-        "lab09_gans": {"samples": np.zeros((1000, 64), np.float32), "generator_loss": None},
+        "lab09_gans": {"samples": np.zeros((1000, 64), np.float32),
+                       "generator_loss": {"calls": 30, "backpropagated": 30,
+                                          "default": {"name": "generator_loss_nonsaturating", "on_probe": 0.0}}},
         "lab10_transfer_learning": {"predicted": ints(195)},
         "lab11_language_model": {"logits": np.zeros((3594, 27), np.float32)},
         "lab12_gnn": {"predicted": ints(120)},
-        "lab13_adversarial": {"adversarial": ints(400), "clean": ints(400), "x_adv": _held_out_digits()},
+        "lab13_adversarial": {"parameters": _zero_digits_cnn(), "clean": ints(400)},
     }[lab] | {"seconds": 0.5}
 
 
@@ -196,23 +202,25 @@ def test_autoencoder_problem_and_latent_shape_fail_every_check():
     assert all("(400, 8)" in r.message for r in wrong_z)
 
 
-def test_adversarial_digits_must_stay_within_eps_of_the_held_out_digits():
-    from autograder.cases import lab13_adversarial as cases
-
-    X = _held_out_digits()
-    perfect = {**_valid("lab13_adversarial"), "adversarial": digits_held_out()[1].astype(np.int64),
-               "clean": digits_held_out()[1].astype(np.int64)}
-    assert all(r.passed for r in _judge("lab13_adversarial", {**perfect, "x_adv": np.clip(X + cases.EPS, 0, 1)}))
-    for what, x_adv in [("2 eps", np.clip(X + 2 * cases.EPS, 0, 1)), ("outside [0, 1]", X - cases.EPS),
-                        ("NaN", np.full_like(X, np.nan)), ("other digits", X[::-1].copy())]:
-        results = _judge("lab13_adversarial", {**perfect, "x_adv": x_adv.astype(np.float32)})
-        assert not any(r.passed for r in results), what
+def test_adversarial_parameters_that_are_not_digits_cnn_fail_the_accuracy_checks():
+    valid = _valid("lab13_adversarial")
+    params = valid["parameters"]
+    for what, forged in [("another architecture", {"1.weight": np.zeros((10, 64), np.float32)}),
+                         ("a shape changed", {**params, "7.weight": np.zeros((10, 32), np.float32)}),
+                         ("NaN", {**params, "7.bias": np.full(10, np.nan, np.float32)})]:
+        results = _judge("lab13_adversarial", {**valid, "parameters": forged})
+        assert [r.passed for r in results] == [False, False, True], what
+    for forged in (None, [np.zeros(3)], {"0.weight": "zeros"}):
+        assert not any(r.passed for r in _judge("lab13_adversarial", {**valid, "parameters": forged}))
+    wrong = _judge("lab13_adversarial", {**valid, "clean": np.arange(400, dtype=np.int64) % 10})
+    assert "do not predict" in wrong[0].message
 
 
 def test_gan_generator_loss_check_keeps_the_graders_name():
-    got = {**_valid("lab09_gans"), "generator_loss": "train_gan never called the generator_loss it was given"}
-    results = _judge("lab09_gans", got)
+    valid = _valid("lab09_gans")
+    never = {**valid["generator_loss"], "calls": 0, "backpropagated": 0}
+    results = _judge("lab09_gans", {**valid, "generator_loss": never})
     assert results[3].case.endswith("the G step minimises generator_loss (default: the non-saturating loss)")
-    assert results[3].message == got["generator_loss"]
-    forged = _judge("lab09_gans", {**_valid("lab09_gans"), "generator_loss": ("name", None)})
-    assert not any(r.passed for r in forged)
+    assert "never called the generator_loss" in results[3].message
+    for forged in (("name", None), "train_gan minimised generator_loss", None):
+        assert not any(r.passed for r in _judge("lab09_gans", {**valid, "generator_loss": forged})), forged

@@ -66,8 +66,8 @@ class Attack:
     stopped_by: list[str] = field(default_factory=list)
     must_not_show: list[str] = field(default_factory=list)
     gap: str = ""
-    #: The gap is that fixed edge cases have the same inputs on every run: a kernel that already holds
-    #: their right outputs earns them (at most the seed-independent share of a cell's points).
+    #: The gap is that cases fixed by nature (x = 0) have the same inputs on every run: a kernel that
+    #: already holds their right outputs earns them (at most the seed-independent share of a cell's points).
     fixed_cases: bool = False
     plain: Plain = Plain()
 
@@ -128,7 +128,7 @@ def lookup_table() -> str:
     """JSON ``{function: {input hash: output}}`` of the reference on the fixed cases of the blank functions."""
     import numpy as np
 
-    from autograder.harness import expected_output
+    from autograder.judging import expected_output
 
     ns: dict = {}
     exec(KEY_SRC, ns)
@@ -146,7 +146,7 @@ def lookup_table() -> str:
 def forged_reports() -> str:
     """JSON ``{qualname: report}``: reports claiming the reference's outputs on the fixed cases."""
     from autograder import reports
-    from autograder.harness import expected_output
+    from autograder.judging import expected_output
 
     forged = {}
     for name in blank_functions():
@@ -155,6 +155,14 @@ def forged_reports() -> str:
             "version": reports.VERSION, "qualname": spec.qualname, "not_implemented": False,
             "cases": [{"case": c.name, "output": reports.encode(expected_output(spec, c))} for c in cases]}
     return json.dumps(forged, separators=(",", ":"))
+
+
+@lru_cache(maxsize=None)
+def forged_cases_file() -> str:
+    """A cases file (the layout the grader writes) holding the course's fixed cases of the blank functions."""
+    from autograder.runners import encode_cases
+
+    return encode_cases({f"{LAB}.{n}": _plain_cases(n)[1] for n in blank_functions()}).decode()
 
 
 def _lookup_code() -> str:
@@ -239,8 +247,7 @@ def _replacing() -> list[Attack]:
     return [
         Attack("atk_rebind_cell", "replace the tested function after its cell",
                "a cell inserted before test_softmax rebinds softmax to a lookup of the fixed hidden cases",
-               edit=insert_rebind_cell, stopped_by=["raised KeyError"],
-               gap="the fixed edge cases (3 of softmax's 8) have the same inputs on every run", fixed_cases=True),
+               edit=insert_rebind_cell, stopped_by=["raised KeyError"]),
         Attack("atk_frame_peek", "read the expected output from the grader's frames",
                "softmax walks up the call stack for a local named `expected` (the reference's output)",
                code=code('''
@@ -264,23 +271,30 @@ def _patching() -> list[Attack]:
                "every module's `compare` and Spec.verdict report no mismatch; softmax returns a wrong shape",
                code=code('''
                    import sys
-                   import autograder.cases
-                   import autograder.compare
 
                    def softmax(y):
                        return np.zeros(1)  # wrong
 
-                   # Whatever is compared, "no mismatch".
-                   for module in list(sys.modules.values()):
-                       if getattr(module, "compare", None) is autograder.compare.compare:
-                           module.compare = lambda *a, **k: None
-                   autograder.cases.Spec.verdict = lambda self, got, expected, case: None
+                   # Whatever is compared, "no mismatch" (where the kernel can import the comparison).
+                   try:
+                       import autograder.cases
+                       import autograder.compare
+                   except ImportError as e:
+                       print("comparison:", type(e).__name__)
+                   else:
+                       for module in list(sys.modules.values()):
+                           if getattr(module, "compare", None) is autograder.compare.compare:
+                               module.compare = lambda *a, **k: None
+                       autograder.cases.Spec.verdict = lambda self, got, expected, case: None
                '''), stopped_by=["has shape (1,)"]),
         Attack("atk_score", "redefine the scoring helper",
-               "autograder.harness.score returns full points whatever the cases did",
+               "autograder.judging.score (points from the cases' results) returns full points whatever the cases did",
                code=code('''
-                   import autograder.harness
-                   autograder.harness.score = lambda results, points: float(points)
+                   try:
+                       import autograder.judging
+                       autograder.judging.score = lambda results, points: float(points)
+                   except ImportError as e:
+                       print("scoring:", type(e).__name__)
                '''), stopped_by=["not implemented yet"]),
         Attack("atk_check", "redefine the assertion helper",
                "autograder.check (what every test cell calls) just returns the cell's points",
@@ -422,28 +436,45 @@ def _reading() -> list[Attack]:
                    print("gradebook rows changed:", db.total_changes)
                '''), stopped_by=["unable to open database file"], must_not_show=["gradebook rows changed"]),
         Attack("atk_hidden_cases", "read the course salt and the hidden cases",
-               "imports autograder.salt and the reference through autograder.cases, reads the grading "
-               "environment, prints the hidden-case generators base64-encoded (past the feedback filter)",
+               "imports autograder.salt, the reference and the case generators (autograder.cases, the "
+               "seeds), reads the grading environment, prints the generators base64-encoded (past the "
+               "feedback filter)",
                code=code('''
                    import base64
                    import importlib
                    import os
 
-                   for name in ("autograder.salt", "solutions"):
+                   for name in ("autograder.salt", "solutions", "autograder.seeding", "autograder.cases"):
                        try:
                            module = importlib.import_module(name)
                            print("GOT", name, getattr(module, "course_salt", lambda: "")())
                        except ImportError as e:
                            print(name, "->", type(e).__name__, e)
-                   print({k: v for k, v in os.environ.items() if "SALT" in k or "DLCOURSE" in k})
-                   cases = importlib.import_module("autograder.cases")
-                   with open(os.path.join(cases.__path__[0], "lab01_neurons_losses.py"), "rb") as f:
-                       print("LEAKED", base64.b64encode(f.read()).decode()[:400])
-                   softmax = cases.get_spec("lab01_neurons_losses.softmax").reference  # imports solutions
-               '''), stopped_by=["No module named 'autograder.salt'", "No module named 'solutions'"],
-               must_not_show=["GOT"],
-               gap="the kernel can read autograder/cases/*.py of every lab (the fixed edge-case inputs) "
-                   "and print it into its feedback"),
+                   print({k: v for k, v in os.environ.items() if "SALT" in k or "SEED" in k})
+                   import autograder
+                   folder = os.path.join(os.path.dirname(autograder.__file__), "cases")
+                   try:
+                       with open(os.path.join(folder, "lab01_neurons_losses.py"), "rb") as f:
+                           print("GOT generators", base64.b64encode(f.read()).decode()[:400])
+                   except OSError as e:
+                       print("generators ->", type(e).__name__)
+                   from autograder.cases import get_spec
+                   softmax = get_spec("lab01_neurons_losses.softmax").reference
+               '''), stopped_by=["No module named 'autograder.salt'", "No module named 'solutions'",
+                                  "No module named 'autograder.cases'"],
+               must_not_show=["GOT"]),
+        Attack("atk_cases_file", "give the kernel other inputs",
+               "overwrites this run's cases file (what the grader gave the kernel) with the course's fixed "
+               "cases, whose answers it holds, and rebinds softmax to a lookup of them",
+               code=_lookup_code() + code(f'''
+                   import os
+                   for _path in (os.environ.get("DLCOURSE_CASES"), ".dlcourse-given/cases.json"):
+                       if _path and os.path.exists(_path):
+                           with open(_path, "w") as _f:
+                               _f.write({forged_cases_file()!r})
+                           print("cases file replaced")
+                   softmax = _lookup("softmax")
+               '''), stopped_by=["values off, largest error"]),
     ]
 
 
@@ -480,7 +511,8 @@ def _editing() -> list[Attack]:
                        sys.modules["autograder"].check = _forged_check
                    get_ipython().events.register("pre_run_cell", _before)
                '''), stopped_by=["values off, largest error"],
-               gap="the fixed edge cases (30-57% of each function's cases) have the same inputs on every run",
+               gap="a case fixed by nature (an activation at x = 0) has the same input on every run, so a "
+                   "report holding its right output earns it",
                fixed_cases=True),
     ]
 

@@ -10,9 +10,9 @@ says what was stopped; and nothing outside the attackers' working copies changed
 files and gradebook rows, source/, files the attacks tried to write on the host, the listener).
 
 An attack with a ``gap`` is one the grading path does not fully stop (docs/tamper-proof-grading.md):
-the fixed edge cases, whose inputs are the same on every run, are bounded here by their share of
-each cell's points, computed from the case generators under two run seeds; the kernel-readable case
-modules (printed by ``atk_hidden_cases``) are not asserted absent.
+the cases fixed by nature (an activation at x = 0), whose inputs are the same on every run, are
+bounded here by their share of each cell's points, computed from the case generators under two run
+seeds. Every other case's input is drawn from the run seed, outside the kernel.
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ import pytest
 
 from autograder.cases import get_spec
 from autograder.gradebook import cell_scores, db_url
-from autograder.harness import expected_output
+from autograder.judging import expected_output
 from autograder.seeding import case_rng
 from tests.bulk.attacks import (DLCOURSE_FLAGS, Attack, Listener, corpus, exfil_paths, graded_notebook,
                                 make_attack_course, outputs_text)

@@ -25,7 +25,8 @@ import pytest
 from autograder.cases import get_spec
 from autograder.course import REPO, nbgrader
 from autograder.gradebook import cell_scores
-from autograder.harness import execute_case, expected_output, judge_case, score
+from autograder.harness import execute_case
+from autograder.judging import expected_output, judge_case, score
 from autograder.seeding import case_rng, run_seed
 from tests import mutants as mutant_lib
 from tests.bulk.cohort import (BAD, CELL_TIMEOUT_S, CLEAN, DELETED_CELL, LAB, MEMORY_MIB, STARTUP_S, bad_fills,
@@ -92,7 +93,7 @@ def _in_process_score(student: str, function: str, points: float, seed: int) -> 
     spec = get_spec(f"{LAB}.{function}")
     results = []
     for case in spec.cases(case_rng(spec.qualname, seed)):
-        got, error = execute_case(namespace[function], spec, case, {})
+        got, error = execute_case(namespace[function], spec.runner, case, {})
         results += judge_case(spec, case, expected_output(spec, case), got, error)
     return score(results, points)
 

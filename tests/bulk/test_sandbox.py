@@ -50,6 +50,10 @@ print(json.dumps({
     "salt": os.path.exists(os.path.join(repo, "autograder", "salt.py")),
     "bulk": os.path.exists(os.path.join(repo, "autograder", "bulk")),
     "harness": can_read(os.path.join(repo, "autograder", "harness.py")),
+    "runners": can_read(os.path.join(repo, "autograder", "runners", "__init__.py")),
+    "grader_side": sorted(n for n in ("cases", "judging.py", "scoring.py", "seeding.py", "compare.py",
+                                      "trained_models.py", "leaks.py", "cli.py")
+                          if os.path.exists(os.path.join(repo, "autograder", n))),
     "write_labkit": can_write(os.path.join(repo, "labkit", "x.py")),
     "write_here": can_write("here.txt"),
     "network": connects(),
@@ -87,7 +91,13 @@ def test_reference_source_gradebook_and_grader_internals_are_absent(probe):
     assert (REPO / "solutions").is_dir()  # they exist outside the sandbox
     assert not probe["solutions"] and not probe["source"] and not probe["gradebook"]
     assert not probe["salt"] and not probe["bulk"]
-    assert probe["harness"]  # the kernel side of the autograder is there, read-only
+    assert probe["harness"] and probe["runners"]  # the kernel side of the autograder is there, read-only
+
+
+def test_case_generators_judges_and_the_tolerance_policy_are_absent(probe):
+    """The kernel reads this run's cases as data; how they are drawn and judged stays outside."""
+    assert (REPO / "autograder" / "cases").is_dir()
+    assert probe["grader_side"] == []
 
 
 def test_only_the_working_copy_is_writable(probe):
@@ -135,8 +145,7 @@ def test_describe_says_what_is_active():
 def test_the_kernel_side_of_the_autograder_holds_no_graded_solution():
     """What the sandbox lets a kernel read must not implement what the kernel is graded on: no line of
     the kernel-side modules repeats a line of a graded function's reference or source solution
-    (docs/tamper-proof-grading.md names the one known exception that this line check does not see:
-    lab 13's FGSM, which must attack the student's model where the model is)."""
+    (lab 13's robust accuracy is computed by the grader, which attacks the reported model itself)."""
     from autograder.bulk.sandbox import KERNEL_SIDE
     from autograder.leaks import code_lines, grading_side_lines
 

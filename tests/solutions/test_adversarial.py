@@ -3,7 +3,10 @@
 Oracles: the input gradient written out with autograd (``loss.backward()`` on a leaf copy of x) and,
 for a linear softmax model, by hand (∇_x CE = Wᵀ(softmax(Wx + b) − onehot(y)) / N); PGD against a
 loop written independently from the definition (clamp(x + δ) with δ kept in [−eps, eps]); the
-adversarial training loss and its parameter gradients by hand with autograd.
+adversarial training loss and its parameter gradients by hand with autograd. The grader attacks the
+trained CNN itself from the parameters the kernel reports: a report is scored as the model it came
+from, and reported parameters that are not digits_cnn()'s, or do not give the reported predictions,
+fail the accuracy checks with a message.
 """
 import numpy as np
 import pytest
@@ -12,15 +15,17 @@ import torch.nn.functional as F
 from torch import nn
 
 from autograder.cases import lab13_adversarial as cases
+from autograder.runners import lab13_adversarial as runner
+from autograder.runners.training import digits_images
 from solutions.adversarial import adversarial_training_loss, fgsm, pgd, train_robust_cnn
-from solutions.cnn_models import train_cnn
+from solutions.cnn_models import digits_cnn, train_cnn
 
 D = torch.float64
 
 
 def _model(seed=0, kind="mlp"):
     rng = np.random.default_rng(seed)
-    return cases.build_model(cases._model_arrays(rng, kind), device=torch.device("cpu"))
+    return runner.build_model(cases._model_arrays(rng, kind), device=torch.device("cpu"))
 
 
 def _data(seed=0, n=6):
@@ -48,17 +53,6 @@ def test_fgsm_against_autograd_written_out(kind, eps):
     model.train()
     fgsm(model, x, y, eps)
     assert model.training, "fgsm must not change the model's mode"
-
-
-@pytest.mark.parametrize("kind", ["mlp", "cnn"])
-@pytest.mark.parametrize("eps", [0.0, 0.1, 0.3])
-def test_grading_copy_of_fgsm_is_the_reference(kind, eps):
-    """The hidden test attacks the trained CNN in the kernel, which cannot import solutions: the copy
-    in autograder/cases/lab13_adversarial.py must give the reference's adversarial digits exactly."""
-    model, (x, y) = _model(2, kind), _data(2, n=9)
-    torch.testing.assert_close(cases._fgsm(model, x, y, eps), fgsm(model, x, y, eps), rtol=0, atol=0)
-    x32, m32 = x.float(), _model(2, kind).float()
-    torch.testing.assert_close(cases._fgsm(m32, x32, y, eps), fgsm(m32, x32, y, eps), rtol=0, atol=0)
 
 
 def test_fgsm_linear_model_by_hand():
@@ -133,3 +127,76 @@ def test_standard_training_fails_the_upper_tier():
     result = cases.run_training(lambda X, y, eps, device, seed: train_cnn(X, y, device, seed), seed=0,
                                 device=torch.device("cpu"))
     assert result["score"] < cases.TIERS[-1]
+
+
+# ------------------------------------------------------- the grader's attack on a reported model
+def _spread_cnn(seed=0, activation=nn.ReLU):
+    """An untrained digits_cnn() (or the same layers with another activation) whose weights are
+    scaled up so that its predictions of the held-out digits vary."""
+    torch.manual_seed(seed)
+    model = digits_cnn() if activation is nn.ReLU else nn.Sequential(
+        nn.Conv2d(1, 8, 3, padding=1), activation(), nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3, padding=1), activation(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64, 10))
+    with torch.no_grad():
+        for p in model.parameters():
+            p.mul_(3.0)
+    return model.eval()
+
+
+def _judge(got):
+    from autograder.cases import get_spec
+    from autograder.judging import judge_case
+
+    spec = get_spec("lab13_adversarial.train_robust_cnn")
+    case = spec.cases(np.random.default_rng(0))[0]
+    results = judge_case(spec, case, None, got, None)
+    assert len(results) == case.checks
+    return results
+
+
+def test_the_grader_attacks_the_reported_model_with_the_reference_fgsm():
+    model = _spread_cnn()
+    got = {**runner.trained_model_report(model, torch.device("cpu")), "seconds": 0.5}
+    assert set(got) == {"parameters", "clean", "seconds"} and "x_adv" not in got
+    X, y = (torch.as_tensor(a) for a in digits_images("held-out"))
+    x_adv = fgsm(model, X, y, cases.EPS)
+    with torch.no_grad():
+        clean = (model(X).argmax(dim=1) == y).float().mean().item()
+        robust = (model(x_adv).argmax(dim=1) == y).float().mean().item()
+    scores = cases.robust_score(got)
+    assert scores == {"robust": robust, "clean": clean, "problem": None}
+    results = _judge(got)
+    assert results[-1].passed and not any(r.passed for r in results[:-1])   # an untrained CNN reaches no tier
+    assert all(f"{robust:.4g}" in r.message for r in results[:-1])
+
+
+def test_reported_parameters_that_are_not_digits_cnn_fail_the_accuracy_checks_with_a_message():
+    good = {**runner.trained_model_report(_spread_cnn(), torch.device("cpu")), "seconds": 0.5}
+    params = good["parameters"]
+    other = nn.Sequential(nn.Flatten(), nn.Linear(64, 10))
+    forged = {
+        "another architecture": runner.trained_model_report(other, torch.device("cpu"))["parameters"],
+        "a parameter missing": {k: v for k, v in params.items() if k != "7.bias"},
+        "a parameter of another shape": {**params, "7.weight": params["7.weight"][:, :10]},
+        "integer parameters": {**params, "0.weight": params["0.weight"].astype(np.int64)},
+        "NaN parameters": {**params, "3.bias": np.full_like(params["3.bias"], np.nan)},
+    }
+    for what, parameters in forged.items():
+        results = _judge({**good, "parameters": parameters})
+        assert [r.passed for r in results] == [False, False, True], what        # the time budget still counts
+        assert all(r.message and "could not be checked" not in r.message for r in results[:-1]), what
+    # the same layers with another activation: the parameters load, the predictions give it away
+    tanh = runner.trained_model_report(_spread_cnn(activation=nn.Tanh), torch.device("cpu"))
+    results = _judge({**good, **tanh})
+    assert [r.passed for r in results] == [False, False, True]
+    assert "do not predict what the returned model predicted" in results[0].message
+    shuffled = {**good, "clean": np.roll(good["clean"], 1)}
+    assert "do not predict" in _judge(shuffled)[0].message
+
+
+def test_a_malformed_parameter_report_fails_every_check():
+    good = {**runner.trained_model_report(_spread_cnn(), torch.device("cpu")), "seconds": 0.5}
+    for parameters in (None, [1.0, 2.0], {"0.weight": [[1.0]]}, {1: np.zeros(3)}):
+        results = _judge({**good, "parameters": parameters})
+        assert not any(r.passed for r in results), parameters
+        assert all(r.message and len(r.message) <= 300 for r in results)

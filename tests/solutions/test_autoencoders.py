@@ -13,7 +13,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from autograder.cases import lab05_autoencoders as cases
-from autograder.trained_models import threshold_checks, timed
+from autograder.runners.training import timed
+from autograder.trained_models import threshold_checks
 from labkit.data import digits_split
 from solutions.autoencoders import (
     Autoencoder,

@@ -121,14 +121,15 @@ def test_generator_loss_check_catches_the_saturating_loss():
 
 def test_generator_loss_spy_and_default_check():
     from autograder.cases import lab09_gans as cases
+    from autograder.runners.lab09_gans import GeneratorLossSpy, default_generator_loss, generator_loss_facts
     from solutions.gan_losses import generator_loss_minimax, generator_loss_nonsaturating
     from solutions.gan_models import train_gan
 
     X = torch.rand(128, 64)
-    spy = cases.GeneratorLossSpy()
+    spy = GeneratorLossSpy()
     train_gan(X, "cpu", 0, epochs=2, generator_loss=spy)
     assert spy.calls == 2 * 2 and spy.backpropagated == {0, 1, 2, 3}       # 2 minibatches of 64 per epoch
-    assert cases.generator_loss_check(train_gan, spy)[1] is None
+    assert cases.generator_loss_check(generator_loss_facts(train_gan, spy, cases.PROBE), cases.PROBE)[1] is None
     # the spy is the non-saturating loss, and ignores calls without a graph (logging under no_grad)
     logits = torch.tensor([-3.0, 0.0, 2.0], dtype=torch.float64)
     torch.testing.assert_close(spy(logits), generator_loss_nonsaturating(logits))
@@ -139,9 +140,10 @@ def test_generator_loss_spy_and_default_check():
         generator_loss(torch.zeros(3, requires_grad=True))
         return train_gan(X_train, device, seed, epochs, generator_loss_minimax, after_epoch)
 
-    spy = cases.GeneratorLossSpy()
+    spy = GeneratorLossSpy()
     logs_only(X, "cpu", 0, epochs=1, generator_loss=spy)
-    assert "only 0 were back-propagated" in cases.generator_loss_check(logs_only, spy)[1]
+    facts = generator_loss_facts(logs_only, spy, cases.PROBE)
+    assert "only 0 were back-propagated" in cases.generator_loss_check(facts, cases.PROBE)[1]
 
     # defaults: the notebook's function by name, or any function computing mean softplus(−l); not the minimax loss
     def default_lambda(X, device, seed, generator_loss=lambda l: F.softplus(-l).mean()):
@@ -153,10 +155,18 @@ def test_generator_loss_spy_and_default_check():
     def no_option(X, device, seed):
         pass
 
-    assert cases._default_is_nonsaturating(train_gan) is None
-    assert cases._default_is_nonsaturating(default_lambda) is None
-    assert "generator_loss_minimax" in cases._default_is_nonsaturating(default_minimax)
-    assert "no parameter generator_loss" in cases._default_is_nonsaturating(no_option)
+    def default_of(fn):   # the kernel reports the default, the grader judges it
+        return cases._default_message(default_generator_loss(fn, cases.PROBE), cases.PROBE)
+
+    assert default_of(train_gan) is None
+    assert default_of(default_lambda) is None
+    assert "generator_loss_minimax" in default_of(default_minimax)
+    assert "no parameter generator_loss" in default_of(no_option)
+    # the facts come from an untrusted report: a malformed one is an error, not a pass
+    for forged in (None, ("name", None), {"calls": "4", "backpropagated": 4}, {"calls": True, "backpropagated": True},
+                   {"calls": 4, "backpropagated": 4, "default": {"name": 1, "on_probe": 0.0}}):
+        with pytest.raises(ValueError):
+            cases.generator_loss_check(forged, cases.PROBE)
 
 
 def test_train_gan_options_epochs_and_after_epoch():

@@ -14,8 +14,10 @@ import zlib
 import pytest
 from nbgrader.api import Gradebook
 
+from autograder.cases import get_spec
 from autograder.course import nbgrader, scratch_course
 from autograder.gradebook import cell_scores, db_url
+from autograder.judging import run_cases, score
 from autograder.viva import commands
 from autograder.viva.bank import questions_for
 from autograder.viva.records import RecordError, parse_test_output, read_student
@@ -105,11 +107,18 @@ def test_each_sheet_names_the_right_functions_and_failures(sheets):
     dee = render_markdown(sheets["dee"])
     failed = _section(dee, "What failed")
     assert re.findall(r"^`(\w+)`: ", failed, flags=re.M) == ["cross_entropy_from_logits", "huber_grad", "one_hot"]
-    assert "case ‘random (6, 4)’: output: 7 of 24 values off" in failed
-    assert "case ‘num_classes > max label + 1’: output has shape (4, 3), expected (4, 7)" in failed
-    assert "| `huber_grad` | 0.4 / 2 | 2 / 10 | partial" in dee and "| `one_hot` | 0.67 / 1 | 4 / 6 | partial" in dee
-    assert "| `cross_entropy_from_logits` | 0 / 3 | 0 / 7 | no points" in dee
-    assert "36.0 h late: 2 late days" in dee and "23.07 / 28" in dee
+    # What the harness says of each of dee's bugs, judged here in-process on the same (plain-nbgrader) cases.
+    points = {"huber_grad": 2, "one_hot": 1, "cross_entropy_from_logits": 3}
+    total = 28 - sum(points.values())  # every other function is the reference's
+    for function, bug in DEE_BUGS.items():
+        spec = get_spec(f"{LAB}.{function}")
+        results = run_cases(mutant_lib.build(LAB, function, mutant_lib.mutants(LAB)[function][bug]), spec)
+        first = next(r for r in results if not r.passed)
+        assert f"case ‘{first.case}’: {first.message}" in failed, (function, first)
+        passed, earned = sum(r.passed for r in results), score(results, points[function])
+        verdict, total = ("no points" if earned == 0 else "partial"), total + earned
+        assert f"| `{function}` | {earned:g} / {points[function]} | {passed} / {len(results)} | {verdict}" in dee, function
+    assert "36.0 h late: 2 late days" in dee and f"{round(total, 2):g} / 28" in dee
     for sheet in ("ada", "bob", "cat"):
         text = render_markdown(sheets[sheet])
         assert "### What failed" not in text and "28 / 28" in text and "on time" in text
