@@ -23,7 +23,6 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.cases import Case, Spec, register
-from autograder.runners.lab06_cnn import _run_conv, _run_pool  # noqa: F401  (tests run them through this module)
 from autograder.runners.lab06_cnn import held_out_predictions, train_and_predict
 # digits_images, described, reported_labels and reported_seconds: other labs import them from here
 from autograder.runners.training import digits_images

@@ -93,7 +93,7 @@ def _one_batch_cases(rng):
 
 # ------------------------------------------------------------------------ gradient_penalty
 def _gp_case(rng, name, kind, x_shape, lam=None, seed=None, param_grad=False):
-    n, d = x_shape[0], int(np.prod(x_shape[1:]))
+    d = int(np.prod(x_shape[1:]))
     if kind == "linear":
         params = [rng.normal(0, 0.5, d), rng.normal(0, 1, ())]
     elif kind == "mlp":

@@ -23,7 +23,6 @@ import numpy as np
 
 from autograder.cases import Case, Spec, register
 from autograder.compare import compare, to_numpy
-from autograder.runners.lab12_gnn import LABELS_PER_CLASS  # noqa: F401  (tests/solutions/test_gnn.py)
 from autograder.runners.lab12_gnn import GRADING_SEED, sbm_graph, train_and_predict
 from autograder.trained_models import reported_labels, reported_seconds, threshold_checks
 

@@ -20,7 +20,7 @@ import contextlib
 import numpy as np
 
 from autograder.runners import Runner
-from autograder.runners.training import digits_images, timed, training_conditions, warm_up_cnn
+from autograder.runners.training import digits_images, predicted_classes, timed, training_conditions, warm_up_cnn
 from autograder.torch_grading import grading_device, tensor
 
 
@@ -82,19 +82,8 @@ def _run_pool(fn, case, uses):
 
 # ------------------------------------------------------------------------------- train_cnn
 def held_out_predictions(model, device) -> np.ndarray:
-    """What a trained CNN is scored on (kernel side): its predicted classes (int64, (400,)) of the 400
-    held-out digits, the argmax of its logits (in eval mode, no gradients). Raises ValueError (with a
-    message for the student) when the logits do not have the shape (400, 10)."""
-    import torch
-
-    X, _ = digits_images("held-out")
-    model.eval()
-    with torch.no_grad():
-        logits = model(torch.as_tensor(X, device=device))
-    if tuple(logits.shape) != (len(X), 10):
-        raise ValueError(f"the model maps {len(X)} images to an output of shape {tuple(logits.shape)}, "
-                         f"expected logits of shape ({len(X)}, 10)")
-    return logits.argmax(dim=1).cpu().numpy()
+    """The predicted classes (int64, (400,)) of a trained CNN on the 400 held-out digits."""
+    return predicted_classes(model, digits_images("held-out")[0], 10, device)
 
 
 def train_and_predict(fn, seed: int, device=None) -> dict:

@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.runners import Runner, given_file
-from autograder.runners.training import digits_held_out, timed, training_conditions, warm_up_cnn
+from autograder.runners.training import (digits_held_out, predicted_classes, timed, training_conditions,
+                                         warm_up_cnn)
 from autograder.torch_grading import grading_device, tensor
 
 #: The given file holding the CNN pretrained on digits 0–4 (``torch.save`` of the module).
@@ -144,19 +145,8 @@ def held_out_5_to_9():
 
 
 def held_out_predictions(model, device) -> np.ndarray:
-    """The predicted classes (int64, 0–4 for digits 5–9) of ``model`` (eval mode, no gradients) on the
-    held-out digits 5–9. Raises ValueError (with a message for the student) when the logits do not
-    have the shape (n, 5)."""
-    import torch
-
-    X, _ = held_out_5_to_9()
-    model.eval()
-    with torch.no_grad():
-        logits = model(torch.as_tensor(X, device=device))
-    if tuple(logits.shape) != (len(X), 5):
-        raise ValueError(f"the model maps {len(X)} images to an output of shape {tuple(logits.shape)}, "
-                         f"expected logits of shape ({len(X)}, 5) (digits 5–9 as classes 0–4)")
-    return logits.argmax(dim=1).cpu().numpy()
+    """The predicted classes (int64, (n,)) of a fine-tuned CNN on the held-out digits 5–9 (as classes 0–4)."""
+    return predicted_classes(model, held_out_5_to_9()[0], 5, device, " (digits 5–9 as classes 0–4)")
 
 
 def pretrained(device):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.runners import Runner, given_file
-from autograder.runners.training import timed, training_conditions
+from autograder.runners.training import timed, training_conditions, warm_up
 from autograder.torch_grading import grading_device, tensor
 
 #: The grading run of ``train_mlp_lm``: context size and seed (the tiers were set for these).
@@ -121,27 +121,16 @@ def held_out_logits(model, device) -> np.ndarray:
     return logits.numpy() if logits.dtype == torch.float64 else logits.float().numpy()
 
 
-_WARMED_UP: set = set()
-
-
-def _warm_up(device):
-    """Two Adam steps of a tiny embedding MLP on ``device`` before the clock starts (one-off set-up)."""
-    if str(device) in _WARMED_UP:
-        return
+def _tiny_lm(device):
+    """A tiny embedding MLP on a batch of 4 windows of 3 characters (for :func:`warm_up`)."""
     import torch
     import torch.nn.functional as F
     from torch import nn
 
     model = nn.Sequential(nn.Embedding(27, 2), nn.Flatten(), nn.Linear(6, 8), nn.Tanh(), nn.Linear(8, 27)).to(device)
-    optimizer = torch.optim.Adam(model.parameters())
     x = torch.zeros(4, 3, dtype=torch.int64, device=device)
     y = torch.zeros(4, dtype=torch.int64, device=device)
-    for _ in range(2):
-        loss = F.cross_entropy(model(x), y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    _WARMED_UP.add(str(device))
+    return model.parameters(), lambda: F.cross_entropy(model(x), y)
 
 
 def train_and_predict(fn, seed=GRADING_SEED, device=None) -> dict:
@@ -153,7 +142,7 @@ def train_and_predict(fn, seed=GRADING_SEED, device=None) -> dict:
     X, Y = windows("train")
     X, Y = X.to(device), Y.to(device)
     with training_conditions(device):
-        _warm_up(device)
+        warm_up(device, "embedding mlp", _tiny_lm)
         model, seconds = timed(fn, X, Y, 27, BLOCK_SIZE, device, seed)
     return {"logits": held_out_logits(model, device), "seconds": seconds}
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.runners import Runner
-from autograder.runners.training import timed, training_conditions
+from autograder.runners.training import timed, training_conditions, warm_up
 from autograder.torch_grading import grading_device, tensor
 
 #: The grading run of ``train_gcn`` (the tiers were set on this graph with this seed).
@@ -73,28 +73,16 @@ def sbm_graph(sizes=SBM_SIZES, p_in=SBM_P_IN, p_out=SBM_P_OUT, seed=SBM_SEED, pe
     return A, np.eye(n), y, mask
 
 
-_WARMED_UP: set = set()
-
-
-def _warm_up(device):
-    """A few Adam steps of a tiny two-layer GCN on ``device``, once per process and device, before the
-    clock starts: one-off set-up (cuBLAS handles, first kernel launches) is not training time."""
-    if str(device) in _WARMED_UP:
-        return
+def _tiny_gcn(device):
+    """A tiny two-layer GCN on an 8-node graph (for :func:`warm_up`: cuBLAS handles, first kernel launches)."""
     import torch
     import torch.nn.functional as F
 
     A = torch.eye(8, device=device)
     W1 = torch.zeros(8, 4, device=device, requires_grad=True)
     W2 = torch.zeros(4, 2, device=device, requires_grad=True)
-    optimizer = torch.optim.Adam([W1, W2], weight_decay=1e-4)
     y = torch.zeros(8, dtype=torch.int64, device=device)
-    for _ in range(2):
-        loss = F.cross_entropy((A @ torch.relu(A @ W1)) @ W2, y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    _WARMED_UP.add(str(device))
+    return [W1, W2], lambda: F.cross_entropy((A @ torch.relu(A @ W1)) @ W2, y)
 
 
 def train_and_predict(fn, seed=GRADING_SEED, device=None) -> dict:
@@ -109,7 +97,7 @@ def train_and_predict(fn, seed=GRADING_SEED, device=None) -> dict:
     args = (tensor(A, dtype=torch.float32, device=device), tensor(X, dtype=torch.float32, device=device),
             tensor(labels, dtype=torch.int64, device=device), tensor(mask, dtype=torch.bool, device=device))
     with training_conditions(device):
-        _warm_up(device)
+        warm_up(device, "gcn", _tiny_gcn)
         logits, seconds = timed(fn, *args, device, seed)
     if not isinstance(logits, torch.Tensor):
         raise TypeError(f"train_gcn should return a tensor of logits, got {type(logits).__name__}")

@@ -75,24 +75,55 @@ def training_conditions(device=None) -> Iterator[None]:
 _WARMED_UP: set = set()
 
 
-def warm_up_cnn(device) -> None:
-    """Run a tiny CNN through two Adam steps on ``device``, once per process and device, before the
-    clock starts: the one-off set-up of the convolution kernels (about 1 s on a CPU; cuDNN and cuBLAS
-    handles on a GPU) is not the student's training time."""
-    if str(device) in _WARMED_UP:
+def warm_up(device, key: str, build: Callable[[Any], tuple]) -> None:
+    """Two Adam steps of a tiny model on ``device``, once per process, device and ``key``, before the
+    clock starts: the one-off set-up of the kernels it uses (about 1 s for convolutions on a CPU;
+    cuDNN and cuBLAS handles on a GPU) is not the student's training time.
+
+    ``build(device) -> (parameters, loss)``: the tiny model's parameters and a function of no
+    arguments that returns its loss (a scalar tensor) on a fixed batch.
+    """
+    if (key, str(device)) in _WARMED_UP:
         return
+    import torch
+
+    parameters, loss = build(device)
+    optimizer = torch.optim.Adam(parameters)
+    for _ in range(2):
+        value = loss()
+        optimizer.zero_grad()
+        value.backward()
+        optimizer.step()
+    _WARMED_UP.add((key, str(device)))
+
+
+def _tiny_cnn(device):
     import torch
     import torch.nn.functional as F
     from torch import nn
 
     model = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
                           nn.Linear(32, 10)).to(device)
-    optimizer = torch.optim.Adam(model.parameters())
     x = torch.zeros(4, 1, 8, 8, device=device)
     y = torch.zeros(4, dtype=torch.int64, device=device)
-    for _ in range(2):
-        loss = F.cross_entropy(model(x), y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    _WARMED_UP.add(str(device))
+    return model.parameters(), lambda: F.cross_entropy(model(x), y)
+
+
+def warm_up_cnn(device) -> None:
+    """:func:`warm_up` with a tiny CNN on 8×8 digits (labs 6, 10 and 13)."""
+    warm_up(device, "cnn", _tiny_cnn)
+
+
+def predicted_classes(model, X: np.ndarray, classes: int, device, hint: str = "") -> np.ndarray:
+    """What a trained classifier is scored on (kernel side): the argmax of its logits on the held-out
+    images ``X`` (in eval mode, no gradients), int64 of shape (n,). Raises ValueError (with a message
+    for the student, ending in ``hint``) when the logits do not have the shape (n, ``classes``)."""
+    import torch
+
+    model.eval()
+    with torch.no_grad():
+        logits = model(torch.as_tensor(X, device=device))
+    if tuple(logits.shape) != (len(X), classes):
+        raise ValueError(f"the model maps {len(X)} images to an output of shape {tuple(logits.shape)}, "
+                         f"expected logits of shape ({len(X)}, {classes}){hint}")
+    return logits.argmax(dim=1).cpu().numpy()

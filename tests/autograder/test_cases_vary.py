@@ -5,8 +5,6 @@ a case whose input changes with the run seed cannot be answered from a table mad
 cases listed here have one input whatever the seed, each for the reason given; a new fixed case
 must be added here with its reason (or drawn from the run seed).
 """
-from pathlib import Path
-
 import pytest
 
 from autograder import reports

@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from scipy import signal
 
 from autograder.cases import lab06_cnn as cases
+from autograder.runners import lab06_cnn as runners
 from solutions.cnn_models import digits_cnn, train_cnn
 from solutions.convolution import conv2d_naive, conv_output_size, maxpool2d_naive
 
@@ -152,11 +153,11 @@ def test_the_runner_refuses_F_conv2d_and_restores_it():
     real_conv, real_pool = F.conv2d, F.max_pool2d
     case = cases._conv_cases(np.random.default_rng(0))[0]
     with pytest.raises(RuntimeError, match="must not call F.conv2d"):
-        cases._run_conv(lambda x, w, b, **kw: F.conv2d(x, w, b, **kw), case, {})
+        runners._run_conv(lambda x, w, b, **kw: F.conv2d(x, w, b, **kw), case, {})
     with pytest.raises(RuntimeError, match="must not call F.conv2d"):
-        cases._run_conv(lambda x, w, b, **kw: torch.nn.Conv2d(3, 4, 3).double()(x), case, {})
+        runners._run_conv(lambda x, w, b, **kw: torch.nn.Conv2d(3, 4, 3).double()(x), case, {})
     assert F.conv2d is real_conv and torch.conv2d is real_conv and F.max_pool2d is real_pool
-    torch.testing.assert_close(cases._run_conv(conv2d_naive, case, {}), F.conv2d(*(_t(a) for a in case.args)))
+    torch.testing.assert_close(runners._run_conv(conv2d_naive, case, {}), F.conv2d(*(_t(a) for a in case.args)))
 
 
 def test_the_runner_refuses_a_conv2d_bound_to_a_notebook_name():
@@ -166,14 +167,14 @@ def test_the_runner_refuses_a_conv2d_bound_to_a_notebook_name():
     exec("def student(x, w, b, stride=1, padding=0):\n    return conv2d(x, w, b, stride, padding)", namespace)
     case = cases._conv_cases(np.random.default_rng(0))[0]
     with pytest.raises(RuntimeError, match="must not call F.conv2d"):
-        cases._run_conv(namespace["student"], case, {})
+        runners._run_conv(namespace["student"], case, {})
     assert namespace["conv2d"] is F.conv2d
 
 
 def test_the_runner_refuses_F_max_pool2d():
     case = cases._pool_cases(np.random.default_rng(0))[0]
     with pytest.raises(RuntimeError, match="must not call F.max_pool2d"):
-        cases._run_pool(lambda x, k, **kw: torch.nn.MaxPool2d(k)(x), case, {})
+        runners._run_pool(lambda x, k, **kw: torch.nn.MaxPool2d(k)(x), case, {})
     assert F.max_pool2d(torch.ones(1, 1, 2, 2), 2).item() == 1.0
 
 

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from autograder.cases import lab12_gnn as cases
+from autograder.runners import lab12_gnn as runners
 from solutions.gnn import (edge_index_from_adjacency, gcn_layer, karate_adjacency, message_passing_dense,
                            message_passing_sparse, normalized_adjacency, train_gcn)
 
@@ -106,7 +107,7 @@ def test_sbm_graph_is_reproducible_and_binary():
     A2, *_ = cases.sbm_graph()
     np.testing.assert_array_equal(A1, A2)
     assert set(np.unique(A1)) <= {0.0, 1.0} and np.array_equal(A1, A1.T)
-    assert mask.sum() == 3 * cases.LABELS_PER_CLASS and np.array_equal(np.bincount(y[mask]), [3, 3, 3])
+    assert mask.sum() == 3 * runners.LABELS_PER_CLASS and np.array_equal(np.bincount(y[mask]), [3, 3, 3])
 
 
 @pytest.mark.parametrize("seed", cases.SEEDS)
