@@ -205,8 +205,14 @@ def render(attacks: list[Attack], plain: dict, dl: dict, clean: dict, footer: li
     rows = [attack_row(a, plain[a.student], dl[a.student], honest) for a in attacks]
     rows += [clean_row(s, plain[s], dl[s], clean) for s in CLEAN]
     gaps = [f"* `{a.student}`: {a.gap}." for a in attacks if a.gap]
-    notes = ["", "## Known gaps of `dlcourse grade` (see docs/tamper-proof-grading.md; the corpus test bounds the fixed edge cases by their share of each cell)", ""]
-    return text + "\n".join(rows + notes + gaps + [""] + footer) + "\n"
+    gained = [a.student for a in attacks if dl[a.student].scores is not None and any(
+        dl[a.student].scores[c][0] > honest["dl"][c][0] + 1e-9 for c in honest["dl"])]
+    changed = [s for s in CLEAN if dl[s].scores != clean["dl"][s].scores]
+    measured = (f"In this run, under `dlcourse grade`: {len(gained)} of {len(attacks)} attackers got a point cam did "
+                f"not earn{' (' + ', '.join(gained) + ')' if gained else ''}, and {len(changed)} of {len(CLEAN)} "
+                f"clean students' grades changed{' (' + ', '.join(changed) + ')' if changed else ''}.")
+    notes = ["", "## Known gaps of `dlcourse grade` (see docs/tamper-proof-grading.md)", "", measured, ""]
+    return text + "\n".join(rows + notes + (gaps or ["No attack of the corpus is marked as a known gap."]) + [""] + footer) + "\n"
 
 
 # --------------------------------------------------------------------------- main

@@ -3,8 +3,8 @@
 Every function gets seeded random cases plus the edge cases where typical mistakes show (overflow
 at |x| of several hundred, the convention at x = 0, |r| = δ exactly, 0·log 0, hyperparameters other
 than the defaults). The edge cases draw their values from the run's generator too (magnitudes,
-shapes, δ, m), so no input is known before a run; only x = 0 itself is fixed by nature. Outputs are
-deterministic, so the default judge (shape, dtype kind, values) applies.
+shapes, δ, m), so no input is known before a run (x = 0 itself comes among drawn neighbours, in a
+drawn order). Outputs are deterministic, so the default judge (shape, dtype kind, values) applies.
 """
 import numpy as np
 
@@ -79,7 +79,7 @@ def _activation_cases(rng, extra):
         Case("random (5, 3)", (rng.normal(0, 3, (5, 3)),)),
         Case("random (40,)", (rng.uniform(-8, 8, 40),)),
         Case("3-D (2, 3, 4)", (rng.normal(0, 2, (2, 3, 4)),)),
-        Case("scalar 0", (np.float64(0.0),)),  # fixed by nature: the convention at 0
+        Case("a scalar (0-d input)", (np.float64(rng.normal(0, 2)),)),
         Case("values around 0, ±0.0 included", (rng.permutation(np.array([-eps, -0.0, 0.0, eps, -eps / 7, eps / 3])),)),
     ] + extra
 

@@ -2,8 +2,9 @@
 
 Under ``dlcourse grade`` the kernel receives each run's cases as data and never sees a generator, so
 a case whose input changes with the run seed cannot be answered from a table made earlier. Only the
-cases listed here have one input whatever the seed, each for the reason given; a new fixed case
-must be added here with its reason (or drawn from the run seed).
+cases listed here have one input whatever the seed, each for the reason given (none of them can be
+answered from a table without doing what the case checks); a new fixed case must be added here with
+its reason, or drawn from the run seed.
 """
 import pytest
 
@@ -12,19 +13,14 @@ from autograder.cases import specs_for_lab
 from autograder.course import REPO
 from autograder.seeding import case_rng
 
-_AT_ZERO = {"scalar 0"}  # an activation at x = 0: the convention there is the point of the case
-_TRAINED = "a trained model's run: the notebook's data, hyperparameters and seed, for which the tiers were set"
-
 FIXED_BY_NATURE = {
-    **{f"lab01_neurons_losses.{f}": _AT_ZERO for f in (
-        "sigmoid", "sigmoid_derivative", "tanh", "tanh_derivative", "relu", "relu_derivative",
-        "leaky_relu", "leaky_relu_derivative")},
     # karate_adjacency() takes no input: its three checks are of the one dataset
     "lab12_gnn.karate_adjacency": "all",
     # a graph of one node has one adjacency matrix, [[0]]
     "lab12_gnn.normalized_adjacency": {"a single node"},
     "lab12_gnn.edge_index_from_adjacency": {"a single node"},
 }
+# a trained model's run: the notebook's data, hyperparameters and seed, for which the tiers were set
 TRAINED = {"lab05_autoencoders.train_autoencoder", "lab06_cnn.train_cnn", "lab07_lstm.train_forecaster",
            "lab08_vae.train_vae", "lab10_transfer_learning.finetune", "lab11_language_model.train_mlp_lm",
            "lab12_gnn.train_gcn", "lab13_adversarial.train_robust_cnn"}

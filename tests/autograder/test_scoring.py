@@ -47,7 +47,7 @@ def test_a_correct_report_earns_full_points_and_the_outputs_are_the_graders():
 
 
 def test_a_partly_wrong_function_gets_partial_credit_from_the_reference_comparison():
-    half = lambda x: np.where(np.asarray(x) >= 0, sigmoid(x), 0.5)  # noqa: E731 - wrong for x < 0
+    half = lambda x: sigmoid(x) if np.ndim(x) < 3 else np.full(np.shape(x), 0.5)  # noqa: E731 - wrong in 3-D
     cell = _test_cell([_report_output(_report(half))])
     earned = score_cell(cell, SEED)
     assert 0 < earned < 2
@@ -124,4 +124,4 @@ def test_the_cases_file_holds_every_graded_function_of_the_lab_as_data_and_diffe
     same = decode_cases(data, QUALNAME)
     assert [c.name for c in other] == [c.name for c in same]
     differ = [not np.array_equal(np.asarray(a.args[0]), np.asarray(b.args[0])) for a, b in zip(same, other)]
-    assert sum(differ) >= len(same) - 1  # all but "scalar 0", which is 0 by nature
+    assert all(differ)

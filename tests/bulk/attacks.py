@@ -66,9 +66,6 @@ class Attack:
     stopped_by: list[str] = field(default_factory=list)
     must_not_show: list[str] = field(default_factory=list)
     gap: str = ""
-    #: The gap is that cases fixed by nature (x = 0) have the same inputs on every run: a kernel that
-    #: already holds their right outputs earns them (at most the seed-independent share of a cell's points).
-    fixed_cases: bool = False
     plain: Plain = Plain()
 
     @property
@@ -511,9 +508,7 @@ def _editing() -> list[Attack]:
                        sys.modules["autograder"].check = _forged_check
                    get_ipython().events.register("pre_run_cell", _before)
                '''), stopped_by=["values off, largest error"],
-               gap="a case fixed by nature (an activation at x = 0) has the same input on every run, so a "
-                   "report holding its right output earns it",
-               fixed_cases=True),
+),
     ]
 
 

@@ -9,10 +9,8 @@ clean student's grades equal the clean run's; each attacker's graded notebook, f
 says what was stopped; and nothing outside the attackers' working copies changed (other students'
 files and gradebook rows, source/, files the attacks tried to write on the host, the listener).
 
-An attack with a ``gap`` is one the grading path does not fully stop (docs/tamper-proof-grading.md):
-the cases fixed by nature (an activation at x = 0), whose inputs are the same on every run, are
-bounded here by their share of each cell's points, computed from the case generators under two run
-seeds. Every other case's input is drawn from the run seed, outside the kernel.
+Every hidden case of lab 1 draws its input from the run seed, outside the kernel
+(tests/autograder/test_cases_vary.py), so no attacker may hold an answer made before the run.
 """
 from __future__ import annotations
 
@@ -28,13 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-import numpy as np
 import pytest
 
-from autograder.cases import get_spec
 from autograder.gradebook import cell_scores, db_url
-from autograder.judging import expected_output
-from autograder.seeding import case_rng
 from tests.bulk.attacks import (DLCOURSE_FLAGS, Attack, Listener, corpus, exfil_paths, graded_notebook,
                                 make_attack_course, outputs_text)
 from tests.bulk.cohort import CLEAN, LAB, clean_fills, make_course
@@ -167,35 +161,13 @@ def test_every_student_has_a_grade(graded, attacks):
 
 # --------------------------------------------------------------------------- (b) no unearned point
 
-def _same(a, b) -> bool:
-    """Deep equality of case inputs (arrays by value)."""
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True)
-    return a == b or (callable(a) and callable(b))  # functions in cases are judged by their values
-
-
-def fixed_share(cell: str) -> float:
-    """Share of the cell's hidden cases whose right answer (the reference's output) is the same under
-    two run seeds: fixed edge cases, and cases whose answer does not depend on their random part."""
-    spec = get_spec(f"{LAB}.{cell.removeprefix('test_')}")
-    one, two = (spec.cases(case_rng(spec.qualname, seed)) for seed in (1, 2))
-    same = [a.name == b.name and _same(expected_output(spec, a), expected_output(spec, b)) for a, b in zip(one, two)]
-    return sum(same) / len(same)
-
-
 @pytest.mark.parametrize("attack", CORPUS, ids=_ids(CORPUS))
 def test_attacker_earns_no_point_cam_did_not(graded, clean_run, attack):
-    """No point beyond cam's; for a fixed-cases gap, none beyond the fixed edge cases' share."""
+    """No point beyond cam's, in any cell."""
     honest = clean_run.scores["cam"]
     got = cell_scores(graded.root, LAB, attack.student)
-    allowance = {cell: (fixed_share(cell) * m if attack.fixed_cases else 0.0) for cell, (_, m) in got.items()}
-    unearned = {cell: (score, honest[cell][0], round(allowance[cell], 4)) for cell, (score, _) in got.items()
-                if score > honest[cell][0] + allowance[cell] + 1e-4}
-    assert not unearned, f"{attack.student} ({attack.title}) got more than cam in {unearned} (attacker, cam, allowance)"
+    unearned = {cell: (score, honest[cell][0]) for cell, (score, _) in got.items() if score > honest[cell][0] + 1e-4}
+    assert not unearned, f"{attack.student} ({attack.title}) got more than cam in {unearned} (attacker, cam)"
 
 
 # --------------------------------------------------------------------------- (c) clean students
