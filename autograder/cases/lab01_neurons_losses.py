@@ -177,8 +177,8 @@ _reg("one_hot", _one_hot_cases)
 def _regression_cases(rng, delta=False):
     y = rng.normal(0, 2, (6, 4))
     v = rng.normal(0, 1, 15)
-    outlier = np.full((3, 5), rng.uniform(0.1, 0.5))
-    outlier.flat[rng.integers(0, 15)] = rng.uniform(15, 40)
+    outlier = rng.uniform(0.1, 0.5, (3, 5)) * rng.choice([-1.0, 1.0], (3, 5))  # signs drawn: no constant gradient
+    outlier.flat[rng.integers(0, 15)] = rng.uniform(15, 40) * rng.choice([-1.0, 1.0])
     exact = rng.normal(0, 2, 6)
     same = exact.copy()
     moved = rng.permutation(6)[:3]
@@ -249,6 +249,15 @@ def _cross_entropy_cases(rng):
     ]
 
 
+def _tied_rows(rng):
+    """Logits (5, k): four rows each one value repeated (a loss of log k each) and one random row, so
+    the mean loss is not log k whatever the draw; labels (5,)."""
+    k = int(rng.integers(3, 9))
+    z = np.repeat(rng.uniform(-5, 5, (5, 1)), k, axis=1)
+    z[rng.integers(0, 5)] = rng.normal(0, 2, k)
+    return z, rng.integers(0, k, 5)
+
+
 def _cross_entropy_from_logits_cases(rng):
     m = rng.uniform(800, 1000, 3)
     big = np.array([[m[0], -m[0], 0.0], [-m[1], m[1], m[1] - rng.uniform(0.5, 2)], [-m[2], -m[2], -m[2]]])
@@ -263,7 +272,7 @@ def _cross_entropy_from_logits_cases(rng):
         Case("logits ±(800..1000), labels not at the max", (big, np.array([1, int(rng.choice([0, 2])), int(rng.integers(0, 3))]))),
         Case("one sample", (rng.normal(0, 2, (1, k)), rng.integers(0, k, 1))),
         Case("n = k = 4 (labels differ from rows)", (rng.normal(0, 1, (4, 4)), labels)),
-        Case("all logits equal", (np.full((5, 6), rng.uniform(-5, 5)), rng.integers(0, 6, 5))),
+        Case("rows of equal logits (and one random row)", _tied_rows(rng)),
     ]
 
 

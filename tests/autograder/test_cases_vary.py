@@ -59,3 +59,21 @@ def test_the_list_of_fixed_cases_names_only_cases_that_exist():
     for qualname in TRAINED:
         spec = next(s for s in specs_for_lab(qualname.split(".")[0]) if s.qualname == qualname)
         assert not spec.reference_needed, f"{qualname} is not a trained-model spec"
+
+
+def test_no_right_answer_of_lab_1_is_the_same_on_every_run():
+    """Lab 1 (the corpus lab) goes further: no case's expected output is the same under three run
+    seeds either, so even a report made of constants gets nothing right. (Other labs have such cases:
+    a ValueError for an invalid argument, a zero penalty at lambda = 0, log 2 for all-zero logits;
+    docs/tamper-proof-grading.md counts them.)"""
+    from autograder.judging import expected_output
+    from autograder.runners import decode_cases, encode_cases
+
+    constant = {}
+    for spec in specs_for_lab("lab01_neurons_losses"):
+        runs = [decode_cases(encode_cases({spec.qualname: spec.cases(case_rng(spec.qualname, seed))}), spec.qualname)
+                for seed in (1, 2, 3)]
+        for cases in zip(*runs):
+            if len({repr(reports.encode(expected_output(spec, c))) for c in cases}) == 1:
+                constant.setdefault(spec.qualname, []).append(cases[0].name)
+    assert not constant, f"cases whose right answer does not depend on the draw: {constant}"
