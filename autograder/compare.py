@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.torch_grading import to_numpy  # noqa: F401  (judges import it from here)
+from autograder.torch_grading import to_numpy
 
 
 @dataclass(frozen=True)

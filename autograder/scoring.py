@@ -7,9 +7,10 @@ The kernel ran each hidden test cell in report mode (:func:`autograder.harness.r
 outputs of the student's function on those cases and judged nothing. Here, in a process the
 student's code never touches, every test cell of the *sanitised* notebook (its source restored from
 the gradebook by nbgrader, so the student cannot edit it) is read for its ``check(...)`` calls; the
-same cases are drawn from the run seed, the reference computes the expected outputs, the spec's
-judge compares, and the cell's outputs are replaced by the grader's own: the summary lines and an
-``execute_result`` holding the points, which nbgrader's SaveAutoGrades reads as partial credit.
+same cases come from the grader's own copy of the cases file (never the one in the working copy),
+the reference computes the expected outputs, the spec's judge compares, and the cell's outputs are
+replaced by the grader's own: the summary lines and an ``execute_result`` holding the points, which
+nbgrader's SaveAutoGrades reads as partial credit.
 
 Whatever the kernel printed, raised or forged in a test cell counts for nothing: a cell earns what
 its reported outputs get right, and a cell without a report earns 0.
@@ -17,6 +18,7 @@ its reported outputs get right, and a cell without a report earns 0.
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass
 
 from nbformat import NotebookNode
@@ -30,11 +32,14 @@ from autograder.seeding import case_rng
 from autograder.torch_grading import deterministic
 
 
+@functools.lru_cache(maxsize=8)
 def run_cases_file(lab: str, seed: int) -> bytes:
     """The bytes of the cases file of one run of ``lab``: every graded function's cases drawn from ``seed``.
 
-    Empty for a lab without hidden cases. The same seed draws the same cases here and in
-    :func:`judge_report`, so the kernel's outputs are judged on exactly the inputs it was given.
+    Empty for a lab without hidden cases. Drawn once per lab and seed in this process: the worker
+    writes these bytes for the kernel, and :func:`judge_report` decodes its cases from the same bytes,
+    so the reference and the judge see exactly the inputs the kernel was given (after the same JSON
+    round trip: a tensor becomes an array, a list stays a list).
     """
     try:
         specs = specs_for_lab(lab)
@@ -96,9 +101,7 @@ def _kernel_error(cell: NotebookNode) -> str:
 def judge_report(qualname: str, seed: int, payload: dict | None, missing_why: str = "") -> list[CaseResult]:
     """Judge one report (or its absence) of ``qualname`` against the reference on the run's cases."""
     spec = get_spec(qualname)
-    # The kernel ran on these cases as decoded from the cases file; the reference and the judge see
-    # exactly the same objects (a JSON round trip turns a tensor into an array, a list stays a list).
-    cases = decode_cases(encode_cases({qualname: spec.cases(case_rng(qualname, seed))}), qualname)
+    cases = decode_cases(run_cases_file(spec.lab, seed), qualname)
 
     def all_fail(message: str) -> list[CaseResult]:
         return [r for c in cases for r in judge_case(spec, c, None, None, message)]

@@ -31,8 +31,8 @@ import nbformat
 from autograder.bulk.execute import START_FAILED_EXIT, execute_notebook
 from autograder.bulk.limits import Limits
 from autograder.bulk.sandbox import Sandbox, choose
-from autograder.cases import GIVEN_DIR, given_files
-from autograder.runners import CASES_ENV, CASES_FILE
+from autograder.cases import given_files
+from autograder.runners import CASES_ENV, CASES_FILE, GIVEN_DIR
 from autograder.scoring import run_cases_file, score_notebook
 
 
@@ -95,7 +95,7 @@ def _run_one(folder: Path, name: str, job: Job, env: dict, sandbox: Sandbox) -> 
     while True:
         attempts += 1
         (folder / CASES_FILE).parent.mkdir(parents=True, exist_ok=True)
-        (folder / CASES_FILE).write_bytes(_cases(job.lab, seed))
+        (folder / CASES_FILE).write_bytes(run_cases_file(job.lab, seed))
         nb, status, code = execute_notebook(folder / name, job.limits, job.kernel_name,
                                             {**env, CASES_ENV: CASES_FILE}, sandbox)
         if code == START_FAILED_EXIT and attempts <= job.limits.start_retries:
@@ -103,11 +103,6 @@ def _run_one(folder: Path, name: str, job: Job, env: dict, sandbox: Sandbox) -> 
         score_notebook(nb, seed)
         status.update(run_seed=seed, sandbox=sandbox.kind)
         return nbformat.writes(nb), status, attempts
-
-
-@functools.lru_cache(maxsize=8)
-def _cases(lab: str, seed: int) -> bytes:
-    return run_cases_file(lab, seed)
 
 
 @functools.lru_cache(maxsize=None)

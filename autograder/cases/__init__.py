@@ -15,7 +15,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from autograder.compare import DEFAULT, Tolerance, compare
-from autograder.runners import GIVEN_DIR, Case, Runner, given_file, runner_for  # noqa: F401  (re-exported)
+from autograder.runners import Case, Runner, runner_for
 
 Judge = Callable[[Any, Any, Case], Any]
 
@@ -35,8 +35,9 @@ class Spec:
                the reference again would only cost time; the judge then gets ``expected=None``.
     given:     ``given() -> {file name: bytes}``: material the runner needs that only the reference
                package can build (lab 10's pretrained CNN). ``dlcourse grade`` writes it into
-               :data:`GIVEN_DIR` of the working copy before the sandboxed kernel starts; the runner
-               finds it with :func:`given_file` (and imports the reference under plain nbgrader).
+               :data:`autograder.runners.GIVEN_DIR` of the working copy before the sandboxed kernel
+               starts; the runner finds it with :func:`autograder.runners.given_file` (and imports
+               the reference under plain nbgrader).
 
     How the function is run (``run``, ``forbid``, ``uses``) is the lab's :class:`Runner` in
     :mod:`autograder.runners` (:attr:`runner`).

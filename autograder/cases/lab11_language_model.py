@@ -23,7 +23,8 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.cases import Case, Spec, register
-from autograder.compare import compare, to_numpy
+from autograder.compare import compare
+from autograder.torch_grading import to_numpy
 from autograder.runners.lab11_language_model import (BLOCK_SIZE, GRADING_SEED, WINDOWS_FILE, held_out_logits,
                                                      train_and_predict)
 from autograder.trained_models import described, reported_seconds, threshold_checks

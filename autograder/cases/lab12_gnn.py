@@ -22,7 +22,8 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.cases import Case, Spec, register
-from autograder.compare import compare, to_numpy
+from autograder.compare import compare
+from autograder.torch_grading import to_numpy
 from autograder.runners.lab12_gnn import GRADING_SEED, sbm_graph, train_and_predict
 from autograder.trained_models import reported_labels, reported_seconds, threshold_checks
 

@@ -53,31 +53,39 @@ def test_every_lab_has_a_runner_module_or_plain_calls_only():
         assert module.exists() or plain, f"{lab} has custom runners but no autograder/runners/{lab}.py"
 
 
-_KERNEL = r'''
-import json, pathlib, sys
+#: Source that a fresh interpreter runs first to be a sandboxed kernel's Python: every grader-side
+#: module fails to import, and each attempt is recorded in ``tried``.
+BLOCK_GRADER_SIDE = f'''
+import sys
 
-blocked = tuple(json.loads(sys.argv[1]))
+BLOCKED = {GRADER_SIDE!r}
 tried = []
 
 
 class _GraderSide:
     def find_spec(self, name, path=None, target=None):
-        if name == blocked or name.startswith(blocked):
+        if name in BLOCKED or name.startswith(tuple(b + "." for b in BLOCKED)):
             tried.append(name)
-            raise ImportError(f"the grading kernel cannot import {name}")
+            raise ImportError(f"the grading kernel cannot import {{name}}")
         return None
 
 
 sys.meta_path.insert(0, _GraderSide())
+'''
+
+_KERNEL = BLOCK_GRADER_SIDE + r'''
+import json, pathlib
+
 from autograder.harness import build_report
 from autograder.runners import CASES_FILE, load_cases, runner_for
 
 out = {}
-for qualname in json.loads(sys.argv[2]):
+for qualname in json.loads(sys.argv[1]):
     runner = runner_for(qualname)
     uses = {name: (lambda *a, **k: None) for name in runner.uses}
-    payload = build_report(lambda *a, **k: None, qualname, load_cases(qualname, pathlib.Path(CASES_FILE)), uses)
-    out[qualname] = [len(load_cases(qualname, pathlib.Path(CASES_FILE))), len(payload["cases"]), payload["not_implemented"]]
+    cases = load_cases(qualname, pathlib.Path(CASES_FILE))
+    payload = build_report(lambda *a, **k: None, qualname, cases, uses)
+    out[qualname] = [len(cases), len(payload["cases"]), payload["not_implemented"]]
 print(json.dumps({"reports": out, "tried": sorted(set(tried))}))
 '''
 
@@ -93,7 +101,7 @@ def test_a_kernel_without_the_grader_side_runs_every_function_of_the_lab(lab, tm
     for name, data in given_files(lab).items():
         (tmp_path / GIVEN_DIR / name).write_bytes(data)
     qualnames = [s.qualname for s in specs_for_lab(lab)]
-    proc = subprocess.run([sys.executable, "-c", _KERNEL, json.dumps(GRADER_SIDE), json.dumps(qualnames)],
+    proc = subprocess.run([sys.executable, "-c", _KERNEL, json.dumps(qualnames)],
                           cwd=tmp_path, capture_output=True, text=True, timeout=600,
                           env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "DLCOURSE_DEVICE": "cpu"})
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -19,7 +19,7 @@ from autograder import reports
 from autograder.cases import get_spec, given_files
 from autograder.course import REPO
 from autograder.judging import judge_case
-from tests.autograder.test_kernel_side import GRADER_SIDE
+from tests.autograder.test_kernel_side import BLOCK_GRADER_SIDE
 
 TRAINED = {
     "lab05_autoencoders": "train_autoencoder",
@@ -36,22 +36,11 @@ TRAINED = {
 # lab's given files and cases file first; here every grader-side module (solutions, the case
 # generators, judges, seeds) fails to import. Each trained-model runner runs a tiny stand-in for the
 # student's function on the case it was given. Prints the encoded reports as JSON.
-_KERNEL = r'''
-import json, pathlib, sys
+_KERNEL = BLOCK_GRADER_SIDE + r'''
+import json, pathlib
 import torch
 from torch import nn
 
-BLOCKED = tuple(json.loads(sys.argv[2]))
-
-
-class _GraderSide:
-    def find_spec(self, name, path=None, target=None):
-        if name in BLOCKED or name.startswith(tuple(b + "." for b in BLOCKED)):
-            raise ImportError(f"the grading kernel cannot import {name}")
-        return None
-
-
-sys.meta_path.insert(0, _GraderSide())
 from autograder import reports
 from autograder.runners import load_cases, runner_for
 
@@ -119,7 +108,7 @@ def test_kernel_half_runs_without_the_grader_side_and_its_reports_are_judged(tmp
         for name, data in given_files(lab).items():
             (tmp_path / GIVEN_DIR / name).write_bytes(data)
     env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
-    done = subprocess.run([sys.executable, "-c", _KERNEL, json.dumps(TRAINED), json.dumps(GRADER_SIDE)],
+    done = subprocess.run([sys.executable, "-c", _KERNEL, json.dumps(TRAINED)],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     encoded = json.loads(done.stdout.strip().splitlines()[-1])

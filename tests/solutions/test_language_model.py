@@ -48,7 +48,8 @@ def test_a_sandboxed_kernel_gets_the_windows_from_the_given_file(tmp_path, monke
     """The hidden test's kernel cannot import solutions: the grader writes the training windows and
     the held-out contexts (not their targets) as a given file, which must hold the reference's; under
     plain nbgrader (no given file) the kernel builds the same windows with the reference."""
-    from autograder.cases import GIVEN_DIR, given_files
+    from autograder.cases import given_files
+    from autograder.runners import GIVEN_DIR
     from autograder.cases import lab11_language_model as cases
     from autograder.runners import lab11_language_model as runner
 
