@@ -29,7 +29,7 @@ c.OverwriteCells.add_missing_cells = True
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
 
-from autograder.bulk.nbgrader_preprocessors import HideTestTracebacks, RestoreMissingCells  # noqa: E402
+from autograder.cohort.nbgrader_preprocessors import HideTestTracebacks, RestoreMissingCells  # noqa: E402
 
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, HideTestTracebacks, CSSHTMLHeaderPreprocessor]
 

@@ -31,22 +31,22 @@ def main(argv: list[str] | None = None) -> int:
         return TA_COMMANDS[args.command](args)
 
     if args.command == "release":
-        from autograder.release import regenerate_release
+        from autograder.workflows.release import regenerate_release
 
         regenerate_release(args.labs or None)
         return 0
     if args.command == "check-lab":
-        from autograder.labcheck import main as check_main
+        from autograder.workflows.labcheck import main as check_main
 
         return check_main(args.lab)
     if args.command == "publish":
-        from autograder.publish import build_bundle
+        from autograder.workflows.publish import build_bundle
 
         folder, archive = build_bundle(args.out)
         print(f"student bundle: {folder} and {archive}")
         return 0
     if args.command == "demo":
-        from autograder.demo import run_demo
+        from autograder.workflows.demo import run_demo
 
         return run_demo(args.out, args.labs)
     return 2
@@ -105,7 +105,7 @@ def _root(args) -> Path:
 
 
 def _roster(args) -> int:
-    from autograder.bulk.roster import RosterError, import_roster
+    from autograder.cohort.roster import RosterError, import_roster
 
     try:
         created, updated = import_roster(_root(args), args.csv)
@@ -117,13 +117,13 @@ def _roster(args) -> int:
 
 
 def _collect(args) -> int:
-    from autograder.bulk.collect import run_collect
+    from autograder.cohort.collect import run_collect
 
     return run_collect(_root(args), args.lab, args.archive, pattern=args.pattern)
 
 
 def _grade(args) -> int:
-    from autograder.bulk.grade import run_grade
+    from autograder.cohort.grade import run_grade
 
     overrides = {k: v for k, v in (("wall_s", args.wall_s), ("memory_mib", args.memory_mib),
                                    ("output_bytes", args.output_bytes),
@@ -140,7 +140,7 @@ def _grade(args) -> int:
 
 
 def _report(args) -> int:
-    from autograder.bulk.report import write_report
+    from autograder.cohort.report import write_report
 
     page = write_report(_root(args), args.lab, args.out)
     print(f"report: {page}")
@@ -148,7 +148,7 @@ def _report(args) -> int:
 
 
 def _feedback(args) -> int:
-    from autograder.bulk.feedback import write_feedback
+    from autograder.cohort.feedback import write_feedback
 
     written, withheld = write_feedback(_root(args), args.lab, args.student)
     print(f"feedback: {len(written)} file(s) under {_root(args) / 'feedback'}")

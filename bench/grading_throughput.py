@@ -32,9 +32,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from autograder.course import nbgrader, notebook_path, scratch_course  # noqa: E402
-from autograder.gradebook import cell_scores  # noqa: E402
-from autograder.release import regenerate_release  # noqa: E402
-from autograder.submissions import build_submission, solution_code  # noqa: E402
+from autograder.cohort.gradebook import cell_scores  # noqa: E402
+from autograder.workflows.release import regenerate_release  # noqa: E402
+from autograder.course.submissions import build_submission, solution_code  # noqa: E402
 from tests import mutants as mutant_lib  # noqa: E402
 
 LABS = ["lab01_neurons_losses", "lab02_backprop", "lab03_optimizers", "lab04_regularization_init"]

@@ -4,7 +4,7 @@ sampling, a bigram count model and a Bengio-style MLP language model.
 Corpus: the first names of the US census lists shipped in the ``names`` package
 (``dist.male.first`` and ``dist.female.first``), lower-case, letters only, unique, sorted.
 The split (:func:`names_split`) is a fixed permutation: 10 % held out for grading
-(``autograder/cases/lab11_language_model.py``), the other 90 % split into the notebook's
+(``autograder/grading/cases/lab11_language_model.py``), the other 90 % split into the notebook's
 "train" (90 %) and "val" (10 %) parts. The notebook holds a copy of :func:`load_names` and
 :func:`names_split` in a given cell (tested to agree).
 

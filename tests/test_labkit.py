@@ -54,7 +54,7 @@ def test_train_val_split_partitions():
 
 
 def test_digits_splits_are_disjoint_and_leave_the_held_out_set_out():
-    from autograder.runners.training import digits_held_out
+    from autograder.kernel.runners.training import digits_held_out
 
     Xtr, ytr = data.digits_split("train")
     Xva, yva = data.digits_split("val")

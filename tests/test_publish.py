@@ -9,10 +9,10 @@ import nbformat
 import pytest
 
 from autograder.course import RELEASE, REPO, labs
-from autograder.leaks import grading_side_lines, lab_number as _lab_number, leaks_in
-from autograder.publish import STUDENT_PACKAGES, build_bundle
-from autograder.salt import _DEFAULT_SALT
-from autograder.submissions import solution_code
+from autograder.course.leaks import grading_side_lines, lab_number as _lab_number, leaks_in
+from autograder.workflows.publish import STUDENT_PACKAGES, build_bundle
+from autograder.grading.salt import _DEFAULT_SALT
+from autograder.course.submissions import solution_code
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory):
@@ -73,7 +73,7 @@ def test_the_leak_check_catches_a_leak(bundle, tmp_path):
     with pytest.raises(AssertionError, match="repeats code"):
         _assert_clean({**texts, "planted": (_lab_number(lab), line)})
     _assert_clean({"given later": (_lab_number(lab) + 1, line)})  # allowed in a later lab
-    module_line = sorted(grading_side_lines()["autograder/harness.py"][1])[0]
+    module_line = sorted(grading_side_lines()["autograder/kernel/harness.py"][1])[0]
     with pytest.raises(AssertionError, match="repeats code"):
         _assert_clean({"planted": (13, module_line)})
     with pytest.raises(AssertionError, match="contains"):

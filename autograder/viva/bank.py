@@ -2,7 +2,7 @@
 
 A file holds a lab's id, its ``topics`` (named subjects of the lab that are not a single graded
 function; each must be a phrase of the lab's source notebook) and its ``questions``. Every question
-is ``about`` one graded function of the lab (``autograder.cases.specs_for_lab``) or one of its topics.
+is ``about`` one graded function of the lab (``autograder.grading.cases.specs_for_lab``) or one of its topics.
 :func:`load_bank` checks the whole schema and raises :class:`BankError`, naming the file and the
 question, on the first violation. See ``docs/viva.md`` for the schema.
 """
@@ -165,7 +165,7 @@ def notebook_text(lab: str, source_root: Path = SOURCE_ROOT) -> str:
 
 def graded_names(lab: str) -> list[str]:
     """The graded functions (and classes) of a lab, from its hidden-case specs."""
-    from autograder.cases import specs_for_lab
+    from autograder.grading.cases import specs_for_lab
 
     return [spec.name for spec in specs_for_lab(lab)]
 
@@ -206,7 +206,7 @@ def load_bank(folder: Path = QUESTIONS_DIR, *, source_root: Path = SOURCE_ROOT) 
         try:
             graded = graded_names(entry.lab)
         except KeyError:
-            raise _fail(path, f"lab {entry.lab!r} has no hidden-case specs (autograder/cases/{entry.lab}.py)") from None
+            raise _fail(path, f"lab {entry.lab!r} has no hidden-case specs (autograder/grading/cases/{entry.lab}.py)") from None
         check_lab(entry, graded, notebook_text(entry.lab, source_root))
         for q in entry.questions:
             if q.id in where:

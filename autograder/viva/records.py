@@ -20,8 +20,8 @@ import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
 from autograder.course import notebook_path
-from autograder.gradebook import db_url
-from autograder.submissions import grade_id, is_solution_cell
+from autograder.cohort.gradebook import db_url
+from autograder.course.submissions import grade_id, is_solution_cell
 
 DAY_S = 86400
 _SUMMARY = re.compile(r"^(?P<name>\S+): (?P<passed>\d+)/(?P<total>\d+) hidden cases passed")
@@ -181,10 +181,10 @@ def _read(path: Path):
 
 
 def graded_function_names(lab: str, grade_cells: list[str]) -> list[str]:
-    """The lab's graded functions in grading order: from ``autograder.cases``, else from the grade
+    """The lab's graded functions in grading order: from ``autograder.grading.cases``, else from the grade
     cells ``test_<name>`` of the gradebook."""
     try:
-        from autograder.cases import specs_for_lab
+        from autograder.grading.cases import specs_for_lab
 
         return [spec.name for spec in specs_for_lab(lab)]
     except KeyError:

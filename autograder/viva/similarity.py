@@ -46,7 +46,7 @@ from copydetect.utils import (filter_code, find_fingerprint_overlap, get_copied_
                               highlight_overlap, winnow)
 
 from autograder.course import REPO, notebook_path
-from autograder.submissions import grade_id, is_solution_cell
+from autograder.course.submissions import grade_id, is_solution_cell
 
 K = cd_defaults.NOISE_THRESHOLD  # k-gram length in filtered characters (copydetect's default, 25)
 WINDOW = cd_defaults.GUARANTEE_THRESHOLD - cd_defaults.NOISE_THRESHOLD + 1  # winnowing window (1: every k-gram)
@@ -129,9 +129,9 @@ def release_notebook(root: Path, lab: str) -> Path:
 
 
 def graded_functions(lab: str, scaffold: Optional[Scaffold] = None) -> list[str]:
-    """The lab's graded functions in grading order (``autograder.cases``), else the release's solution cells."""
+    """The lab's graded functions in grading order (``autograder.grading.cases``), else the release's solution cells."""
     try:
-        from autograder.cases import specs_for_lab
+        from autograder.grading.cases import specs_for_lab
 
         return [spec.name for spec in specs_for_lab(lab)]
     except KeyError:

@@ -8,10 +8,10 @@ its reason, or drawn from the run seed.
 """
 import pytest
 
-from autograder import reports
-from autograder.cases import specs_for_lab
+from autograder.kernel import reports
+from autograder.grading.cases import specs_for_lab
 from autograder.course import REPO
-from autograder.seeding import case_rng
+from autograder.grading.seeding import case_rng
 
 FIXED_BY_NATURE = {
     # karate_adjacency() takes no input: its three checks are of the one dataset
@@ -24,7 +24,7 @@ FIXED_BY_NATURE = {
 TRAINED = {"lab05_autoencoders.train_autoencoder", "lab06_cnn.train_cnn", "lab07_lstm.train_forecaster",
            "lab08_vae.train_vae", "lab10_transfer_learning.finetune", "lab11_language_model.train_mlp_lm",
            "lab12_gnn.train_gcn", "lab13_adversarial.train_robust_cnn"}
-LABS = sorted(p.stem for p in (REPO / "autograder" / "cases").glob("lab*.py"))
+LABS = sorted(p.stem for p in (REPO / "autograder" / "grading" / "cases").glob("lab*.py"))
 
 
 def _encoded(case) -> str:
@@ -66,8 +66,8 @@ def test_no_right_answer_of_lab_1_is_the_same_on_every_run():
     seeds either, so even a report made of constants gets nothing right. (Other labs have such cases:
     a ValueError for an invalid argument, a zero penalty at lambda = 0, log 2 for all-zero logits;
     docs/tamper-proof-grading.md counts them.)"""
-    from autograder.judging import expected_output
-    from autograder.runners import decode_cases, encode_cases
+    from autograder.grading.judging import expected_output
+    from autograder.kernel.runners import decode_cases, encode_cases
 
     constant = {}
     for spec in specs_for_lab("lab01_neurons_losses"):

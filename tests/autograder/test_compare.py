@@ -1,7 +1,7 @@
 """The tolerance policy: structure, shape, dtype, values; messages that hide the expected values."""
 import numpy as np
 
-from autograder.compare import Tolerance, compare
+from autograder.grading.compare import Tolerance, compare
 
 
 def test_equal_arrays_pass_and_rounding_noise_passes():

@@ -3,8 +3,8 @@ import nbformat
 import pytest
 
 from autograder.course import RELEASE, notebook_path, scratch_course
-from autograder.demo import CORRUPT, DEFAULT_LABS, LOOPING, STUDENTS, build_cohort
-from autograder.submissions import grade_id, solution_code
+from autograder.workflows.demo import CORRUPT, DEFAULT_LABS, LOOPING, STUDENTS, build_cohort
+from autograder.course.submissions import grade_id, solution_code
 
 
 def test_cohort_has_every_kind_of_submission(tmp_path):
@@ -29,3 +29,28 @@ def test_cohort_has_every_kind_of_submission(tmp_path):
                 assert sum(src != reference[k] for k, src in cells.items()) >= 2, f"dee has no bug in {lab}"
             if (student, lab) == LOOPING:
                 assert any(src.startswith("while True:") for src in cells.values())
+
+
+def _digests(folder):
+    import hashlib
+
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
+
+
+@pytest.mark.notebook
+def test_the_demo_releases_into_its_own_course_and_leaves_the_repositorys_release_untouched(tmp_path, capsys):
+    import csv
+
+    from autograder.course import SOURCE
+    from autograder.workflows.demo import run_demo
+
+    before = _digests(RELEASE), _digests(SOURCE)
+    lab = DEFAULT_LABS[0]
+    assert run_demo(str(tmp_path / "demo"), [lab]) == 0
+    assert (_digests(RELEASE), _digests(SOURCE)) == before
+    own = tmp_path / "demo" / "release"
+    assert not own.is_symlink() and sorted(p.name for p in own.iterdir()) == [lab]
+    rows = list(csv.DictReader(open(tmp_path / "demo" / "grades.csv")))
+    assert {r["student_id"] for r in rows if r["assignment"] == lab} == set(STUDENTS)
+    assert "6/6 exporting grades" in capsys.readouterr().out

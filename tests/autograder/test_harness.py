@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from autograder import check
-from autograder.cases import Case, Runner, Spec, get_spec
-from autograder.judging import run_cases, score
-from autograder.seeding import case_rng, case_seed
+from autograder.grading.cases import Case, Runner, Spec, get_spec
+from autograder.grading.judging import run_cases, score
+from autograder.grading.seeding import case_rng, case_seed
 
 # A small spec registered under a lab that does not exist in solutions/: its reference is given by
 # overriding the property for the test.
@@ -100,7 +100,7 @@ def test_seeds_are_stable_distinct_and_salted(monkeypatch):
 
 
 def test_check_prints_a_summary_and_returns_a_float(capsys, monkeypatch):
-    monkeypatch.setattr("autograder.judging.get_spec", lambda name: {"labtest.square": SQUARE}[name])
+    monkeypatch.setattr("autograder.grading.in_kernel.get_spec", lambda name: {"labtest.square": SQUARE}[name])
     earned = check(lambda x: x * x, "labtest.square", points=2)
     out = capsys.readouterr()
     assert earned == 2.0 and type(earned) is float
@@ -119,7 +119,7 @@ def _model_cases(rng):
 
 def _model_judge(got, expected, case):
     assert expected is None  # reference_needed=False: the reference is not run
-    from autograder.trained_models import threshold_checks
+    from autograder.grading.trained_models import threshold_checks
 
     return threshold_checks(got["score"], got["seconds"], metric="accuracy", tiers=[0.5, 0.9], budget_s=1.0)
 
@@ -150,7 +150,7 @@ def test_slow_training_loses_the_budget_check_only():
 
 def test_training_conditions_use_one_thread_and_restore_random_states():
     torch = pytest.importorskip("torch")
-    from autograder.runners.training import training_conditions
+    from autograder.kernel.runners.training import training_conditions
 
     threads = torch.get_num_threads()
     torch.manual_seed(7)

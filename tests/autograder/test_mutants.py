@@ -4,8 +4,8 @@ Fast and in-process: each mutant is handed to the harness directly (no notebook,
 """
 import pytest
 
-from autograder.cases import specs_for_lab
-from autograder.judging import run_cases, score
+from autograder.grading.cases import specs_for_lab
+from autograder.grading.judging import run_cases, score
 from solutions import activations  # noqa: F401  (import check: the package imports cleanly)
 from tests import mutants as mutant_lib
 

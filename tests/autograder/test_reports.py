@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from autograder import reports
+from autograder.kernel import reports
 
 
 def _roundtrip(value):
@@ -92,7 +92,7 @@ def test_a_numpy_generator_travels_by_its_state_and_draws_the_same_numbers():
 
 
 def test_hidden_cases_must_be_data_and_come_back_equal():
-    from autograder.runners import Case, decode_cases, encode_cases
+    from autograder.kernel.runners import Case, decode_cases, encode_cases
 
     x = np.arange(6.0).reshape(2, 3)
     case = Case("c", (x, 3, (1.5, "s")), {"h": 0.1, "rng": np.random.default_rng(1)}, checks=2)

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from autograder import reports
-from autograder.harness import build_report
-from autograder.runners import decode_cases
-from autograder.scoring import check_calls, run_cases_file, score_cell, score_notebook
+from autograder.kernel import reports
+from autograder.kernel.harness import build_report
+from autograder.kernel.runners import decode_cases
+from autograder.grading.scoring import check_calls, run_cases_file, score_cell, score_notebook
 
 QUALNAME = "lab01_neurons_losses.sigmoid"
 SEED = 20261128
@@ -114,7 +114,7 @@ def test_score_notebook_scores_test_cells_only():
 def test_the_cases_file_holds_every_graded_function_of_the_lab_as_data_and_differs_per_run():
     import json
 
-    from autograder.cases import specs_for_lab
+    from autograder.grading.cases import specs_for_lab
 
     data = run_cases_file("lab01_neurons_losses", SEED)
     functions = json.loads(data)["functions"]

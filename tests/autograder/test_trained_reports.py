@@ -15,10 +15,10 @@ import sys
 import numpy as np
 import pytest
 
-from autograder import reports
-from autograder.cases import get_spec, given_files
+from autograder.kernel import reports
+from autograder.grading.cases import get_spec, given_files
 from autograder.course import REPO
-from autograder.judging import judge_case
+from autograder.grading.judging import judge_case
 from tests.autograder.test_kernel_side import BLOCK_GRADER_SIDE
 
 TRAINED = {
@@ -41,8 +41,8 @@ import json, pathlib
 import torch
 from torch import nn
 
-from autograder import reports
-from autograder.runners import load_cases, runner_for
+from autograder.kernel import reports
+from autograder.kernel.runners import load_cases, runner_for
 
 labs = json.loads(sys.argv[1])
 
@@ -98,8 +98,8 @@ print(json.dumps(out))
 
 
 def test_kernel_half_runs_without_the_grader_side_and_its_reports_are_judged(tmp_path):
-    from autograder.runners import GIVEN_DIR, decode_cases
-    from autograder.scoring import run_cases_file
+    from autograder.kernel.runners import GIVEN_DIR, decode_cases
+    from autograder.grading.scoring import run_cases_file
 
     seed = 12345
     (tmp_path / GIVEN_DIR).mkdir()

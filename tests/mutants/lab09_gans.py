@@ -211,7 +211,7 @@ def wasserstein_critic_loss(real_scores, fake_scores):
         "no zero_grad for the generator": _mutate(TRAIN, "            opt_g.zero_grad()\n", ""),
         "generator trained towards the fake label (BCE(fake, 0))": _mutate(
             TRAIN, "loss_g = generator_loss(D(fake))", "loss_g = -generator_loss_minimax(D(fake))"),
-        # trains as well as the non-saturating loss here (see autograder/cases/lab09_gans.py): only the
+        # trains as well as the non-saturating loss here (see autograder/grading/cases/lab09_gans.py): only the
         # generator-loss check catches these two
         "saturating (minimax) loss in the G step, generator_loss ignored": _mutate(
             TRAIN, "loss_g = generator_loss(D(fake))", "loss_g = generator_loss_minimax(D(fake))"),

@@ -8,7 +8,7 @@ from functools import lru_cache
 import pytest
 
 from autograder.course import labs
-from autograder.labcheck import check_lab
+from autograder.workflows.labcheck import check_lab
 from tests import mutants as mutant_lib
 from tests.notebooks.lab_structure import dependencies
 

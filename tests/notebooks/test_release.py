@@ -6,8 +6,8 @@ import nbformat
 import pytest
 
 from autograder.course import RELEASE, SOURCE, labs, scratch_course
-from autograder.release import regenerate_release
-from autograder.submissions import solution_code
+from autograder.workflows.release import regenerate_release
+from autograder.course.submissions import solution_code
 
 LABS = labs()
 FORBIDDEN = ["### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS",

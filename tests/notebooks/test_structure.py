@@ -1,7 +1,7 @@
 """Static checks of every source notebook: what is graded, for how many points, by which cases."""
 import pytest
 
-from autograder.cases import specs_for_lab
+from autograder.grading.cases import specs_for_lab
 from autograder.course import labs
 from tests.notebooks.lab_structure import graded_test_cells, nbgrader_meta, read_source, solution_cells
 

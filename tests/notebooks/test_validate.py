@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from autograder.course import RELEASE
-from autograder.submissions import build_submission, solution_code
+from autograder.course.submissions import build_submission, solution_code
 
 LAB = "lab01_neurons_losses"
 

@@ -14,9 +14,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from autograder.cases import lab13_adversarial as cases
-from autograder.runners import lab13_adversarial as runner
-from autograder.runners.training import digits_images
+from autograder.grading.cases import lab13_adversarial as cases
+from autograder.kernel.runners import lab13_adversarial as runner
+from autograder.kernel.runners.training import digits_images
 from solutions.adversarial import adversarial_training_loss, fgsm, pgd, train_robust_cnn
 from solutions.cnn_models import digits_cnn, train_cnn
 
@@ -117,7 +117,7 @@ def test_adversarial_training_loss_by_hand():
 # ------------------------------------------------------------------------- the robust CNN
 @pytest.mark.parametrize("seed", cases.SEEDS)
 def test_reference_training_passes_every_tier(seed):
-    """The five runs that set the tiers (autograder/cases/lab13_adversarial.py): each passes both tiers."""
+    """The five runs that set the tiers (autograder/grading/cases/lab13_adversarial.py): each passes both tiers."""
     result = cases.run_training(train_robust_cnn, seed=seed, device=torch.device("cpu"))
     for tier in cases.TIERS:
         assert result["score"] >= tier, f"seed {seed}: FGSM accuracy {result['score']:.4f} < tier {tier}"
@@ -144,8 +144,8 @@ def _spread_cnn(seed=0, activation=nn.ReLU):
 
 
 def _judge(got):
-    from autograder.cases import get_spec
-    from autograder.judging import judge_case
+    from autograder.grading.cases import get_spec
+    from autograder.grading.judging import judge_case
 
     spec = get_spec("lab13_adversarial.train_robust_cnn")
     case = spec.cases(np.random.default_rng(0))[0]

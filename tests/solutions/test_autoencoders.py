@@ -12,9 +12,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from autograder.cases import lab05_autoencoders as cases
-from autograder.runners.training import timed
-from autograder.trained_models import threshold_checks
+from autograder.grading.cases import lab05_autoencoders as cases
+from autograder.kernel.runners.training import timed
+from autograder.grading.trained_models import threshold_checks
 from labkit.data import digits_split
 from solutions.autoencoders import (
     Autoencoder,
@@ -196,7 +196,7 @@ SEEDS = [0, 1, 2, 3, 4]
 @pytest.fixture(scope="module")
 def one_thread():
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)   # as in the hidden run (see autograder/cases/lab05_autoencoders.py)
+    torch.set_num_threads(1)   # as in the hidden run (see autograder/grading/cases/lab05_autoencoders.py)
     yield
     torch.set_num_threads(threads)
 

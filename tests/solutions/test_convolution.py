@@ -11,8 +11,8 @@ import torch
 import torch.nn.functional as F
 from scipy import signal
 
-from autograder.cases import lab06_cnn as cases
-from autograder.runners import lab06_cnn as runners
+from autograder.grading.cases import lab06_cnn as cases
+from autograder.kernel.runners import lab06_cnn as runners
 from solutions.cnn_models import digits_cnn, train_cnn
 from solutions.convolution import conv2d_naive, conv_output_size, maxpool2d_naive
 
@@ -187,7 +187,7 @@ def test_digits_cnn_shapes_and_parameter_count():
 
 @pytest.mark.parametrize("seed", cases.SEEDS)
 def test_reference_training_passes_every_tier(seed):
-    """The five runs that set the tiers (autograder/cases/lab06_cnn.py): each passes both tiers."""
+    """The five runs that set the tiers (autograder/grading/cases/lab06_cnn.py): each passes both tiers."""
     result = cases.run_training(train_cnn, seed=seed, device=torch.device("cpu"))
     for tier in cases.TIERS:
         assert result["score"] >= tier, f"seed {seed}: held-out accuracy {result['score']:.4f} < tier {tier}"

@@ -93,7 +93,7 @@ def test_gradient_penalty_of_a_linear_critic():
 
 
 def test_reference_gan_passes_every_tier_on_five_seeds():
-    from autograder.cases import lab09_gans as cases
+    from autograder.grading.cases import lab09_gans as cases
     from solutions.gan_models import train_gan
 
     for seed in cases.SEEDS:
@@ -104,7 +104,7 @@ def test_reference_gan_passes_every_tier_on_five_seeds():
 
 def test_generator_loss_check_catches_the_saturating_loss():
     """The saturating loss reaches the quality tiers here; only the generator-loss check fails it."""
-    from autograder.cases import lab09_gans as cases
+    from autograder.grading.cases import lab09_gans as cases
     from solutions.gan_losses import generator_loss_minimax, generator_loss_nonsaturating
     from solutions.gan_models import train_gan
 
@@ -120,8 +120,8 @@ def test_generator_loss_check_catches_the_saturating_loss():
 
 
 def test_generator_loss_spy_and_default_check():
-    from autograder.cases import lab09_gans as cases
-    from autograder.runners.lab09_gans import GeneratorLossSpy, default_generator_loss, generator_loss_facts
+    from autograder.grading.cases import lab09_gans as cases
+    from autograder.kernel.runners.lab09_gans import GeneratorLossSpy, default_generator_loss, generator_loss_facts
     from solutions.gan_losses import generator_loss_minimax, generator_loss_nonsaturating
     from solutions.gan_models import train_gan
 

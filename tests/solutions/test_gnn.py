@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from autograder.cases import lab12_gnn as cases
-from autograder.runners import lab12_gnn as runners
+from autograder.grading.cases import lab12_gnn as cases
+from autograder.kernel.runners import lab12_gnn as runners
 from solutions.gnn import (edge_index_from_adjacency, gcn_layer, karate_adjacency, message_passing_dense,
                            message_passing_sparse, normalized_adjacency, train_gcn)
 
@@ -112,7 +112,7 @@ def test_sbm_graph_is_reproducible_and_binary():
 
 @pytest.mark.parametrize("seed", cases.SEEDS)
 def test_reference_training_passes_every_tier(seed):
-    """The five runs that set the tiers (autograder/cases/lab12_gnn.py): each passes both tiers."""
+    """The five runs that set the tiers (autograder/grading/cases/lab12_gnn.py): each passes both tiers."""
     result = cases.run_training(train_gcn, seed=seed, device=torch.device("cpu"))
     for tier in cases.TIERS:
         assert result["score"] >= tier, f"seed {seed}: accuracy {result['score']:.4f} < tier {tier}"

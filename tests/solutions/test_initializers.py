@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from autograder.cases import Case
-from autograder.cases import lab04_regularization_init as cases
+from autograder.grading.cases import Case
+from autograder.grading.cases import lab04_regularization_init as cases
 from solutions.initializers import he_normal, xavier_uniform
 
 SHAPES = [(300, 120), (64, 500)]

@@ -48,10 +48,10 @@ def test_a_sandboxed_kernel_gets_the_windows_from_the_given_file(tmp_path, monke
     """The hidden test's kernel cannot import solutions: the grader writes the training windows and
     the held-out contexts (not their targets) as a given file, which must hold the reference's; under
     plain nbgrader (no given file) the kernel builds the same windows with the reference."""
-    from autograder.cases import given_files
-    from autograder.runners import GIVEN_DIR
-    from autograder.cases import lab11_language_model as cases
-    from autograder.runners import lab11_language_model as runner
+    from autograder.grading.cases import given_files
+    from autograder.kernel.runners import GIVEN_DIR
+    from autograder.grading.cases import lab11_language_model as cases
+    from autograder.kernel.runners import lab11_language_model as runner
 
     stoi, _ = build_vocab(load_names())
     X_ref, Y_ref = make_context_windows(names_split("train"), stoi, runner.BLOCK_SIZE)
@@ -143,7 +143,7 @@ def test_bigram_rows_are_distributions():
 
 
 def test_mlp_lm_tiers_on_five_seeds():
-    from autograder.cases import lab11_language_model as cases
+    from autograder.grading.cases import lab11_language_model as cases
 
     scores = [cases.run_training(train_mlp_lm, seed=s, device="cpu") for s in cases.SEEDS]
     ppl = [r["score"] for r in scores]

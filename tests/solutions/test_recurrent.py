@@ -13,7 +13,7 @@ import pytest
 import torch
 from torch import nn
 
-from autograder.cases import lab07_lstm as cases
+from autograder.grading.cases import lab07_lstm as cases
 from autograder.course import SOURCE
 from solutions.recurrent import lstm_cell, lstm_unroll, make_windows, rnn_cell, train_forecaster
 

@@ -7,8 +7,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder.cases import Case
-from autograder.cases import lab04_regularization_init as cases
+from autograder.grading.cases import Case
+from autograder.grading.cases import lab04_regularization_init as cases
 from solutions.regularization import (
     EarlyStopping,
     dropout_backward,

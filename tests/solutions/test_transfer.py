@@ -72,7 +72,7 @@ def test_dann_domain_loss_matches_bce_on_the_concatenation(ns, nt):
 
 
 def test_finetune_reference_passes_every_tier_on_five_seeds():
-    from autograder.cases import lab10_transfer_learning as cases
+    from autograder.grading.cases import lab10_transfer_learning as cases
 
     for seed in cases.SEEDS:
         result = cases.run_training(finetune, seed=seed, device="cpu")
@@ -130,7 +130,7 @@ def test_dann_lambda_ramps_from_zero_to_its_maximum():
 
 
 def test_dann_beats_source_only_on_blurred_digits_for_five_seeds():
-    """The runs in autograder/cases/lab10_transfer_learning.py: DANN's accuracy on the blurred (target)
+    """The runs in autograder/grading/cases/lab10_transfer_learning.py: DANN's accuracy on the blurred (target)
     validation digits is higher than source-only's for every seed, by a clear margin on average."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)

@@ -13,7 +13,7 @@ import torch
 from torch.distributions import Bernoulli, Normal
 from torch.distributions import kl_divergence as dist_kl
 
-from autograder.cases.lab08_vae import BUDGET_S, LATENT_DIM, TIERS, held_out_negative_elbo
+from autograder.grading.cases.lab08_vae import BUDGET_S, LATENT_DIM, TIERS, held_out_negative_elbo
 from labkit.data import digits_split
 from solutions.vae import VAE, kl_divergence, reparameterize, train_vae, vae_loss
 
@@ -214,7 +214,7 @@ def one_thread():
     torch.set_num_threads(saved)
 
 
-TIER_SEEDS = [0, 1, 2, 3, 4]   # the runs recorded in autograder/cases/lab08_vae.py; seed 0 is the graded one
+TIER_SEEDS = [0, 1, 2, 3, 4]   # the runs recorded in autograder/grading/cases/lab08_vae.py; seed 0 is the graded one
 
 
 def test_reference_passes_every_tier_on_five_seeds(one_thread):

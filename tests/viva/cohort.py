@@ -24,7 +24,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.course import notebook_path
-from autograder.submissions import build_submission, grade_id, is_solution_cell, solution_code
+from autograder.course.submissions import build_submission, grade_id, is_solution_cell, solution_code
 from tests import mutants as mutant_lib
 
 LAB = "lab01_neurons_losses"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from autograder.cases import specs_for_lab
+from autograder.grading.cases import specs_for_lab
 from autograder.viva.bank import (
     KINDS,
     QUESTIONS_DIR,

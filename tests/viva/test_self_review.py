@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.cases import specs_for_lab
+from autograder.grading.cases import specs_for_lab
 from autograder.viva.bank import Question, load_bank
 from autograder.viva.self_review import build_self_review, main, render_page
 

@@ -14,10 +14,10 @@ import zlib
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.cases import get_spec
+from autograder.grading.cases import get_spec
 from autograder.course import nbgrader, scratch_course
-from autograder.gradebook import cell_scores, db_url
-from autograder.judging import run_cases, score
+from autograder.cohort.gradebook import cell_scores, db_url
+from autograder.grading.judging import run_cases, score
 from autograder.viva import commands
 from autograder.viva.bank import questions_for
 from autograder.viva.records import RecordError, parse_test_output, read_student

@@ -15,7 +15,7 @@ import pytest
 from copydetect import CodeFingerprint, compare_files
 
 from autograder.course import RELEASE, notebook_path, scratch_course
-from autograder.submissions import grade_id, is_solution_cell
+from autograder.course.submissions import grade_id, is_solution_cell
 from autograder.viva import similarity as sim
 from tests.viva.cohort import LAB, MOVED_UP, RENAMES, build_cohort
 

@@ -1,0 +1,25 @@
+"""Plain ``nbgrader autograde``: the hidden test judged inside the student's kernel.
+
+Plain nbgrader runs the test cells in the student's own kernel and reads the points from the cell's
+value; there is no worker outside the kernel to judge, so the course's salted cases are drawn, the
+reference is run and the outputs are judged here, in the kernel, with the same judges as
+``dlcourse grade`` (:mod:`autograder.grading.judging`). This is why plain nbgrader is not
+tamper-proof (docs/tamper-proof-grading.md), and why this module is the one place where the
+kernel's entry point :func:`autograder.check` reaches the grader side: the import contract in
+``pyproject.toml`` names ``autograder -> autograder.grading.in_kernel`` as its only exception.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from autograder.grading.cases import get_spec
+from autograder.grading.judging import run_cases, summary
+
+
+def check_in_process(fn: Callable, qualname: str, points: float, uses: dict) -> float:
+    """Judge ``fn`` on the course's fixed seeded cases of ``qualname`` here; print and return the points."""
+    spec = get_spec(qualname)
+    results = run_cases(fn, spec, uses)
+    earned, text = summary(spec, results, points)
+    print(text)
+    return earned

@@ -1,0 +1,89 @@
+"""Check one lab end to end, for authors: ``dlcourse check-lab LAB``.
+
+In a scratch course root: generate the release from ``source/``, submit (a) the release with the
+source's solutions filled in and (b) the release unchanged, autograde both with plain nbgrader, and
+report every grade cell's score. Then the same two go through ``dlcourse grade`` in a second scratch
+root (sandboxed kernel, outputs reported on fresh cases, scored outside the kernel). On both paths
+the reference must score full marks and the blank release zero.
+"""
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from autograder.course import nbgrader, notebook_path, scratch_course
+from autograder.cohort.gradebook import cell_scores
+from autograder.course.submissions import build_submission, solution_code
+
+
+def check_lab(lab: str, root: Path | None = None, extra: dict[str, dict[str, str]] | None = None,
+              via_dlcourse: bool = True) -> dict:
+    """Autograde the reference and blank submissions of ``lab`` (plus ``extra`` students' fills).
+
+    Returns ``{student: {grade cell: (score, max)}}`` from plain nbgrader, the reference's autograde
+    time under ``"_seconds"``, the scratch root under ``"_root"``, and with ``via_dlcourse`` the
+    reference's and blank's scores from ``dlcourse grade`` under ``"_dlcourse"``.
+    """
+    root = scratch_course(Path(root) if root else Path(tempfile.mkdtemp(prefix=f"labcheck-{lab}-")))
+    nbgrader("generate_assignment", lab, "--force", root=root)
+    release = notebook_path(root, "release", lab)
+    reference = solution_code(lab)
+    students = {"reference": reference, "blank": {}}
+    for name, fills in (extra or {}).items():
+        students[name] = {**reference, **fills}
+    for student, fills in students.items():
+        build_submission(release, notebook_path(root, "submitted", lab, student), fills)
+    # The reference alone first, timed (nbgrader start-up included, so this over-estimates the
+    # notebook's own run time); then everyone else (nbgrader skips what is already autograded).
+    t0 = time.perf_counter()
+    nbgrader("autograde", lab, "--student", "reference", root=root)
+    reference_seconds = time.perf_counter() - t0
+    nbgrader("autograde", lab, root=root)
+    out = {student: cell_scores(root, lab, student) for student in students}
+    out["_seconds"] = reference_seconds
+    out["_root"] = str(root)
+    if via_dlcourse:
+        out["_dlcourse"] = grade_with_dlcourse(lab, {s: students[s] for s in ("reference", "blank")},
+                                               root.parent / f"{root.name}-dlcourse")
+    return out
+
+
+def grade_with_dlcourse(lab: str, students: dict[str, dict[str, str]], root: Path) -> dict:
+    """``{student: {grade cell: (score, max)}}`` of ``students``' fills graded by ``dlcourse grade``
+    (one in-process Dask worker; each kernel still runs in its own sandboxed process)."""
+    from distributed import Client, LocalCluster
+
+    from autograder.cohort.grade import grade_labs
+
+    root = scratch_course(root)
+    nbgrader("generate_assignment", lab, "--force", root=root)
+    release = notebook_path(root, "release", lab)
+    for student, fills in students.items():
+        build_submission(release, notebook_path(root, "submitted", lab, student), fills)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        grade_labs(root, [lab], client=client, progress=False)
+    return {student: cell_scores(root, lab, student) for student in students}
+
+
+def main(lab: str) -> int:
+    result = check_lab(lab)
+    ok = True
+    rows = [(f"{s} (nbgrader autograde)", s, result[s]) for s in ("reference", "blank")]
+    rows += [(f"{s} (dlcourse grade)", s, result["_dlcourse"][s]) for s in ("reference", "blank")]
+    for label, student, scores in rows:
+        if scores is None:
+            print(f"{label}: NOT GRADED")
+            ok = False
+            continue
+        total = sum(s for s, _ in scores.values())
+        maximum = sum(m for _, m in scores.values())
+        print(f"{label}: {total:g} / {maximum:g}")
+        for cell, (s, m) in scores.items():
+            bad = (student == "reference" and s != m) or (student == "blank" and s != 0)
+            ok &= not bad
+            print(f"  {'!!' if bad else '  '} {cell}: {s:g} / {m:g}")
+    print(f"autograding the reference submission took {result['_seconds']:.1f} s, nbgrader start-up included"
+          f" (course root {result['_root']})")
+    return 0 if ok else 1

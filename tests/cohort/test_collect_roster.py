@@ -1,0 +1,114 @@
+"""`dlcourse roster import` and `dlcourse collect`: every file of an LMS download ends up somewhere, with a reason."""
+from __future__ import annotations
+
+import csv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder.cohort.collect import collect
+from autograder.cohort.roster import RosterError, import_roster, read_roster
+from autograder.course import scratch_course
+from autograder.workflows.release import regenerate_release
+from autograder.course.submissions import build_submission
+from nbgrader.api import Gradebook
+
+LAB = "lab01_neurons_losses"
+NB = f"{LAB}.ipynb"
+
+pytestmark = pytest.mark.xdist_group("bulk_collect")
+
+
+def _write_csv(path: Path, rows: list[list[str]]) -> Path:
+    with open(path, "w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    return path
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    root = scratch_course(tmp_path_factory.mktemp("course"))
+    regenerate_release([LAB], root=root, quiet=True, refresh_viva=False)  # into the scratch release/
+    roster = _write_csv(root / "students.csv", [
+        ["id", "first_name", "last_name", "email"],
+        ["s001", "Ada", "Lovelace", "ada@uni.example"],
+        ["s002", "Ben", "Okafor", "ben@uni.example"],
+        ["s003", "Chloé", "Martin", "chloe@uni.example"],
+        ["s004", "Dee", "Ng", "dee@uni.example"],
+    ])
+    assert import_roster(root, roster) == (4, 0)
+    assert import_roster(root, roster) == (0, 4)  # a second import updates, adds nobody
+    return root
+
+
+def test_roster_is_in_the_gradebook(course):
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        students = {s.id: s for s in gb.students}
+    assert students["s003"].first_name == "Chloé" and students["s003"].email == "chloe@uni.example"
+
+
+@pytest.mark.parametrize("rows, message", [
+    ([["name", "email"], ["Ada", "a@x"]], "'id' column"),
+    ([["id", "phone"], ["s1", "123"]], "unknown column"),
+    ([["id"], ["s1"], ["s1"]], "repeats line 2"),
+    ([["id"], ["bad id/with slash"]], "not a valid folder name"),
+])
+def test_bad_roster_files_are_refused_with_the_line(tmp_path, rows, message):
+    with pytest.raises(RosterError, match=message):
+        read_roster(_write_csv(tmp_path / "r.csv", rows))
+
+
+def test_collect_imports_matches_and_keeps_everything_else_aside(course, tmp_path):
+    release = course / "release" / LAB / NB
+    nb_bytes = build_submission(release, tmp_path / "one.ipynb", {}).read_bytes()
+    newer = nb_bytes.replace(b"YOUR CODE HERE", b"YOUR CODE HERE (v2)")
+    archive = tmp_path / "moodle.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        def add(name, data, when=(2026, 11, 20, 12, 0, 0)):
+            zf.writestr(zipfile.ZipInfo(name, date_time=when), data)
+        add(f"Ada Lovelace_101_assignsubmission_file_/{NB}", nb_bytes)
+        add(f"Chloe Martin_103_assignsubmission_file_{NB}", nb_bytes)           # accent-insensitive, flat
+        add(f"Ben Okafor_102_assignsubmission_file_/{NB}", nb_bytes, (2026, 11, 19, 9, 0, 0))
+        add(f"Ben Okafor_102_assignsubmission_file_/{NB[:-6]}_v2.ipynb", newer)  # another name
+        add(f"Dee Ng_104_assignsubmission_file_/{NB}", nb_bytes, (2026, 11, 18, 9, 0, 0))
+        add(f"Dee Ng_104_assignsubmission_file_/sub/{NB}", newer, (2026, 11, 21, 9, 0, 0))  # second file, newer
+        add(f"Dee Ng_104_assignsubmission_file_/notes.pdf", b"%PDF-1.4")
+        add(f"Eve Unknown_105_assignsubmission_file_/{NB}", nb_bytes)          # not on the roster
+        add("README.txt", b"exported by Moodle")                                 # matches no pattern
+    rows = collect(course, LAB, archive)
+    by_file = {r.file: r for r in rows}
+    assert len(rows) == 9, [r.file for r in rows]  # every file accounted for
+
+    def outcome(name):
+        return by_file[name].outcome
+
+    for who, sid in (("Ada Lovelace_101", "s001"), ("Ben Okafor_102", "s002")):
+        assert outcome(f"{who}_assignsubmission_file_/{NB}") == "imported"
+        assert by_file[f"{who}_assignsubmission_file_/{NB}"].student == sid
+    assert outcome(f"Chloe Martin_103_assignsubmission_file_{NB}") == "imported"
+    assert "another name" in outcome(f"Ben Okafor_102_assignsubmission_file_/{NB[:-6]}_v2.ipynb")
+    assert outcome(f"Dee Ng_104_assignsubmission_file_/sub/{NB}") == "imported"
+    assert "second file" in outcome(f"Dee Ng_104_assignsubmission_file_/{NB}")
+    assert "not a notebook" in outcome("Dee Ng_104_assignsubmission_file_/notes.pdf")
+    assert "no student" in outcome(f"Eve Unknown_105_assignsubmission_file_/{NB}")
+    assert "no file-name pattern" in outcome("README.txt")
+
+    submitted = course / "submitted"
+    assert sorted(p.name for p in submitted.iterdir()) == ["s001", "s002", "s003", "s004"]
+    assert (submitted / "s004" / LAB / NB).read_bytes() == newer  # the newest of Dee's two
+    assert (submitted / "s001" / LAB / "timestamp.txt").read_text().startswith("2026-11-20 12:00:00")
+    aside = [r for r in rows if r.outcome.startswith("kept aside")]
+    assert aside and all(Path(r.where).is_file() for r in aside)  # nothing dropped
+    report = list(csv.DictReader(open(course / "downloaded" / LAB / "collect_report.csv")))
+    assert len(report) == len(rows)
+
+
+def test_collect_refuses_a_pattern_without_the_needed_groups(course, tmp_path):
+    archive = tmp_path / "a.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("x.ipynb", "{}")
+    with pytest.raises(SystemExit, match="file_id"):
+        collect(course, LAB, archive, pattern=r"(?P<student_id>\w+)")
+    with pytest.raises(SystemExit, match="not a zip"):
+        collect(course, LAB, _write_csv(tmp_path / "n.zip", [["x"]]))

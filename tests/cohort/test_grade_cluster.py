@@ -1,0 +1,237 @@
+"""`dlcourse grade --scheduler` on a real Dask cluster: a scheduler and two workers, each its own process.
+
+One lab 1 cohort (the clean students of tests/cohort/cohort.py and one student per bad case) is graded
+through the cluster; the clean students alone are graded by plain serial `nbgrader autograde` in
+another course. The clean students' grades must be identical, every bad case gets a score and a
+reason, and the report and feedback commands work on the result.
+"""
+from __future__ import annotations
+
+import csv
+import html
+import json
+import re
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from autograder.grading.cases import get_spec
+from autograder.course import REPO, nbgrader
+from autograder.cohort.gradebook import cell_scores
+from autograder.kernel.harness import execute_case
+from autograder.grading.judging import expected_output, judge_case, score
+from autograder.grading.seeding import case_rng, run_seed
+from tests import mutants as mutant_lib
+from tests.cohort.cohort import (BAD, CELL_TIMEOUT_S, CLEAN, DELETED_CELL, LAB, MEMORY_MIB, STARTUP_S, bad_fills,
+                               clean_fills, make_course)
+
+pytestmark = [pytest.mark.notebook, pytest.mark.xdist_group("bulk_cluster")]
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="module")
+def scheduler(tmp_path_factory):
+    """``tcp://127.0.0.1:PORT`` of a scheduler with two single-threaded workers, all separate processes."""
+    from distributed import Client
+
+    d = tmp_path_factory.mktemp("dask")
+    sched_file = d / "scheduler.json"
+    env = dict(os.environ, OMP_NUM_THREADS="1", PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
+    procs = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                               "--port", "0", "--no-dashboard", "--scheduler-file", str(sched_file)],
+                              cwd=d, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)]
+    deadline = time.monotonic() + 60
+    while not sched_file.is_file() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    address = json.loads(sched_file.read_text())["address"]
+    for name in ("w1", "w2"):
+        procs.append(subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+                                       "--nworkers", "1", "--memory-limit", "0", "--no-dashboard", "--name", name],
+                                      cwd=d, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                      start_new_session=True))
+    with Client(address, timeout="30s") as client:
+        client.wait_for_workers(2, timeout=60)
+    yield address
+    for p in procs:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+
+
+@pytest.fixture(scope="module")
+def courses(tmp_path_factory, scheduler):
+    """``(parallel course, serial course, dlcourse grade's stdout)``, both graded."""
+    serial = make_course(tmp_path_factory.mktemp("serial"), clean_fills())
+    nbgrader("autograde", LAB, f"--Execute.timeout={CELL_TIMEOUT_S}", root=serial)
+
+    parallel = make_course(tmp_path_factory.mktemp("parallel"), {**clean_fills(), **bad_fills()})
+    proc = subprocess.run(
+        [str(BIN / "dlcourse"), "grade", LAB, "--course", str(parallel), "--scheduler", scheduler, "--no-progress",
+         "--cell-timeout-s", str(CELL_TIMEOUT_S), "--startup-s", str(STARTUP_S), "--memory-mib", str(MEMORY_MIB),
+         "--output-bytes", "100000"],
+        capture_output=True, text=True, timeout=900, env=dict(os.environ, COLUMNS="200"))
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return parallel, serial, proc.stdout
+
+
+def _record(course, student):
+    return json.loads((course / ".dlcourse" / f"{LAB}.json").read_text())[student]
+
+
+def _in_process_score(student: str, function: str, points: float, seed: int) -> float:
+    """The harness's own in-process verdict (no kernel, no report) on the cases of ``seed``."""
+    namespace = {"np": np}
+    for code in clean_fills()[student].values():
+        exec(code, namespace)  # noqa: S102 - the test's own generated submission
+    spec = get_spec(f"{LAB}.{function}")
+    results = []
+    for case in spec.cases(case_rng(spec.qualname, seed)):
+        got, error = execute_case(namespace[function], spec.runner, case, {})
+        results += judge_case(spec, case, expected_output(spec, case), got, error)
+    return score(results, points)
+
+
+def test_clean_students_get_the_grades_of_serial_nbgrader(courses):
+    """Full and zero cells equal serial nbgrader's exactly. The mutants' partial credit comes from this
+    submission's run cases (serial nbgrader uses the course's fixed ones): it equals the harness's
+    in-process verdict on those cases, and both paths take points off the same cells."""
+    parallel, serial, _ = courses
+    for student in CLEAN:
+        expected = cell_scores(serial, LAB, student)
+        assert expected, f"serial nbgrader did not grade {student}"
+        if student != "dee":
+            assert cell_scores(parallel, LAB, student) == expected, f"{student}: grades differ from serial nbgrader"
+    record = _record(parallel, "dee")
+    assert record["run_seed"] == run_seed(LAB, "dee", record["digest"])
+    mutated = {function for function, _ in mutant_lib.notebook_sample(LAB)}
+    got, serial_dee = cell_scores(parallel, LAB, "dee"), cell_scores(serial, LAB, "dee")
+    assert got.keys() == serial_dee.keys()
+    for cell, (points, max_points) in got.items():
+        function = cell.removeprefix("test_")
+        if function in mutated:
+            assert points < max_points and serial_dee[cell][0] < max_points, cell
+            assert points == _in_process_score("dee", function, max_points, record["run_seed"]), cell
+        else:
+            assert (points, max_points) == serial_dee[cell], cell
+    total = lambda s: sum(v[0] for v in cell_scores(serial, LAB, s).values())  # noqa: E731
+    assert total("ada") == sum(v[1] for v in cell_scores(serial, LAB, "ada").values()) > 0
+    assert total("ben") == 0 and 0 < total("cam") < total("ada") and 0 < total("dee") < total("ada")
+
+
+def test_both_workers_took_submissions(courses):
+    parallel, _, _ = courses
+    workers = {_record(parallel, s)["worker"] for s in CLEAN + ["crash", "loop", "spam"]}
+    assert len(workers) == 2, workers
+
+
+@pytest.mark.parametrize("student, reason, score", [
+    ("crash", "kernel died", "partial"),
+    ("hangstart", "failed to start", "zero"),
+    ("loop", "per-cell timeout", "partial"),
+    ("membomb", f"memory limit of {MEMORY_MIB} MiB", "partial"),
+    ("spam", "output capped", "partial"),
+    ("corrupt", "corrupt notebook", "zero"),
+    ("deleted", f"restored from the source: {DELETED_CELL}", "full"),
+    ("renamed", "renamed notebook", "zero"),
+])
+def test_each_bad_case_gets_a_score_and_a_reason(courses, student, reason, score):
+    parallel, _, stdout = courses
+    rec = _record(parallel, student)
+    assert any(reason in r for r in rec["reasons"]), f"{student}: reasons {rec['reasons']} lack {reason!r}"
+    assert rec["max_score"] > 0
+    if score == "zero":
+        assert rec["score"] == 0
+    elif score == "full":
+        assert rec["score"] == rec["max_score"]
+    else:
+        assert 0 < rec["score"] < rec["max_score"], rec
+    assert student in stdout  # in the final table
+
+
+def test_endless_output_is_capped_in_the_graded_notebook(courses):
+    parallel, _, _ = courses
+    size = (parallel / "autograded" / "spam" / LAB / f"{LAB}.ipynb").stat().st_size
+    reference = (parallel / "autograded" / "ada" / LAB / f"{LAB}.ipynb").stat().st_size
+    assert size < reference + 300_000, f"{size} bytes: output was not capped"
+
+
+def test_rerun_grades_nothing_and_force_regrades(courses, scheduler):
+    parallel, _, _ = courses
+    before = (parallel / ".dlcourse" / f"{LAB}.journal.jsonl").read_text().count('"executed"')
+    out = subprocess.run([str(BIN / "dlcourse"), "grade", LAB, "--course", str(parallel), "--scheduler", scheduler,
+                          "--no-progress"], capture_output=True, text=True, timeout=300, env=dict(os.environ, COLUMNS="200"))
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert (parallel / ".dlcourse" / f"{LAB}.journal.jsonl").read_text().count('"executed"') == before
+    assert f"unchanged: {len(CLEAN) + len(BAD)}" in out.stdout
+    ada_before = cell_scores(parallel, LAB, "ada")
+    forced = subprocess.run([str(BIN / "dlcourse"), "grade", LAB, "--course", str(parallel), "--scheduler", scheduler,
+                             "--no-progress", "--force", "--student", "ada"], capture_output=True, text=True, timeout=300)
+    assert forced.returncode == 0, forced.stderr[-2000:]
+    assert (parallel / ".dlcourse" / f"{LAB}.journal.jsonl").read_text().count('"executed"') == before + 1
+    assert cell_scores(parallel, LAB, "ada") == ada_before
+
+
+def test_report_holds_the_gradebook_scores(courses):
+    from autograder.cohort.report import write_report
+
+    parallel, _, _ = courses
+    page = write_report(parallel, LAB)
+    out = page.parent
+    for name in ("grades.csv", "lms_grades.csv", "questions.csv", "histogram.png", "questions.png"):
+        assert (out / name).is_file() and (out / name).stat().st_size > 0, name
+        if name.endswith(".png"):
+            assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    lms = {r["id"]: r for r in csv.DictReader(open(out / "lms_grades.csv"))}
+    for student in CLEAN:
+        assert float(lms[student]["score"]) == pytest.approx(sum(v[0] for v in cell_scores(parallel, LAB, student).values()), abs=0.01)
+    nbg = [r for r in csv.DictReader(open(out / "grades.csv")) if r["assignment"] == LAB]
+    assert {r["student_id"] for r in nbg} == set(lms)
+    questions = {r["question"]: r for r in csv.DictReader(open(out / "questions.csv"))}
+    graded = [cell_scores(parallel, LAB, s) for s in lms]
+    full = sum(1 for g in graded if g["test_sigmoid"][0] == g["test_sigmoid"][1])
+    assert float(questions["test_sigmoid"]["full_marks_rate"]) == pytest.approx(full / len(graded), abs=1e-3)
+    assert "histogram.png" in page.read_text() and "dee" in page.read_text()
+
+
+def test_feedback_keeps_messages_and_drops_hidden_tests(courses):
+    from autograder.cohort.feedback import write_feedback
+
+    parallel, _, _ = courses
+    # loop's first function was never defined (its cell timed out): its test cell raises NameError,
+    # and IPython's traceback would quote the hidden test lines.
+    files, withheld = write_feedback(parallel, LAB, ["dee", "ada", "loop"])
+    assert not withheld
+    assert {f.parts[-3] for f in files} == {"dee", "ada", "loop"}
+    source = (REPO / "source" / LAB / f"{LAB}.ipynb").read_text()
+    assert "BEGIN HIDDEN TESTS" in source  # so the check below means something
+    for f in files:
+        text = html.unescape(re.sub(r"<[^>]+>", "", f.read_text()))  # what the student reads
+        assert "BEGIN HIDDEN TESTS" not in text and "autograder" not in text
+        assert f"{LAB}.linear_neuron" not in text and "check(" not in text
+        assert "hidden cases passed" in text
+    loop = html.unescape(re.sub(r"<[^>]+>", "", next(f for f in files if f.parts[-3] == "loop").read_text()))
+    assert "NameError" in loop and "linear_neuron" in loop
+
+
+def test_feedback_that_quotes_the_graders_code_is_withheld(courses, tmp_path):
+    """A kernel can read the kernel side of the autograder and print it; that page is not handed out."""
+    from autograder.cohort.feedback import write_feedback
+
+    parallel, _, _ = courses
+    graded = parallel / "autograded" / "ada" / LAB / f"{LAB}.ipynb"
+    nb = nbformat.read(graded, as_version=4)
+    harness = (REPO / "autograder" / "kernel" / "harness.py").read_text()
+    cell = next(c for c in nb.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution"))
+    cell.outputs.append(nbformat.v4.new_output("stream", name="stdout", text=harness))
+    nbformat.write(nb, graded)
+    files, withheld = write_feedback(parallel, LAB, ["ada"])
+    assert not files and len(withheld) == 1
+    (page, why), = withheld.items()
+    assert not page.exists() and any("repeats code of autograder/kernel/harness.py" in w for w in why), why
