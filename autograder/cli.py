@@ -7,6 +7,9 @@ from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
+    from autograder.course import skip_slow_imports
+
+    skip_slow_imports()
     parser = argparse.ArgumentParser(prog="dlcourse", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("release", help="regenerate release/ from source/ with nbgrader generate_assignment")

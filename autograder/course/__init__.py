@@ -15,6 +15,18 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+
+#: jsonschema's optional checker of the "iri" format (rfc3987-syntax, which nbformat's
+#: ``jsonschema[format-nongpl]`` pulls in) compiles ~35 Earley grammars at import: 1.1 s in every
+#: process that imports nbformat (nbgrader, dlcourse, each test worker). No schema of nbformat or
+#: nbgrader uses that format, so the processes we start go without it (jsonschema then skips the
+#: format, as it does for any checker that is not installed).
+SKIP_SLOW_IMPORTS = "import sys; sys.modules.setdefault('rfc3987_syntax', None)"
+
+
+def skip_slow_imports() -> None:
+    """Apply :data:`SKIP_SLOW_IMPORTS` in this process (before nbformat is first imported)."""
+    sys.modules.setdefault("rfc3987_syntax", None)
 SOURCE = REPO / "source"
 RELEASE = REPO / "release"
 
@@ -37,7 +49,8 @@ def nbgrader(*args: str, root: Path | None = None, check: bool = True, timeout: 
     Runs from the repo root so ``nbgrader_config.py`` is read; ``--CourseDirectory.root`` points it at
     ``root``. Output is captured and returned; with ``check`` a non-zero exit raises with nbgrader's log.
     """
-    cmd = [sys.executable, "-m", "nbgrader", *args]
+    cmd = [sys.executable, "-c", f"{SKIP_SLOW_IMPORTS}; import runpy; runpy.run_module('nbgrader', run_name='__main__')",
+           *args]
     if root is not None:
         cmd.append(f"--CourseDirectory.root={Path(root).resolve()}")
     # nbgrader shells out to `alembic` and starts `python3` kernels: the venv's bin must come first.
