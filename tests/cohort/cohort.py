@@ -21,9 +21,9 @@ from pathlib import Path
 import nbformat
 
 from autograder.course import notebook_path, scratch_course
-from autograder.workflows.release import regenerate_release
 from autograder.course.submissions import build_submission, grade_id, solution_code
 from tests import mutants as mutant_lib
+from tests.scratch import released_course
 
 LAB = "lab01_neurons_losses"
 TIMESTAMP = "2026-11-20 17:00:00.000000 UTC\n"
@@ -67,8 +67,7 @@ BAD = ["crash", "hangstart", "loop", "membomb", "spam", "corrupt", "deleted", "r
 def make_course(root: Path, students: dict[str, dict[str, str]], lab: str = LAB) -> Path:
     """A scratch course at ``root`` with ``lab`` released (into the scratch course's own ``release/``:
     never the repository's, which other tests read meanwhile) and one submission per student."""
-    root = scratch_course(Path(root))
-    regenerate_release([lab], root=root, quiet=True, refresh_viva=False)
+    root = released_course(root, [lab])
     for student, fills in students.items():
         add_submission(root, student, fills, lab)
     return root

@@ -10,7 +10,7 @@ import pytest
 from autograder.cohort.collect import collect
 from autograder.cohort.roster import RosterError, import_roster, read_roster
 from autograder.course import scratch_course
-from autograder.workflows.release import regenerate_release
+from tests.scratch import released_course
 from autograder.course.submissions import build_submission
 from nbgrader.api import Gradebook
 
@@ -28,8 +28,7 @@ def _write_csv(path: Path, rows: list[list[str]]) -> Path:
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    root = scratch_course(tmp_path_factory.mktemp("course"))
-    regenerate_release([LAB], root=root, quiet=True, refresh_viva=False)  # into the scratch release/
+    root = released_course(tmp_path_factory.mktemp("course"), [LAB])  # the scratch course's own release/
     roster = _write_csv(root / "students.csv", [
         ["id", "first_name", "last_name", "email"],
         ["s001", "Ada", "Lovelace", "ada@uni.example"],

@@ -12,6 +12,8 @@ import sys
 import zlib
 
 import pytest
+
+from tests.scratch import released_course
 from nbgrader.api import Gradebook
 
 from autograder.grading.cases import get_spec
@@ -36,8 +38,7 @@ DEE_BUGS = dict(mutant_lib.notebook_sample(LAB))  # {function: bug name}
 
 @pytest.fixture(scope="module")
 def root(tmp_path_factory):
-    root = scratch_course(tmp_path_factory.mktemp("viva-sheets"))
-    nbgrader("generate_assignment", LAB, "--force", root=root)
+    root = released_course(tmp_path_factory.mktemp("viva-sheets"), [LAB])
     with Gradebook(db_url(root)) as gb:
         gb.update_or_create_assignment(LAB, duedate=DUE)
         for student, (first, last) in NAMES.items():
