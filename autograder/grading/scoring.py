@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import threading
 from dataclasses import dataclass
 
 from nbformat import NotebookNode
@@ -151,8 +152,20 @@ def score_cell(cell: NotebookNode, seed: int) -> float | None:
     return earned
 
 
+#: One notebook is judged at a time per process: judging swallows the reference's prints by swapping
+#: the process's ``sys.stdout`` (:func:`autograder.kernel.guards.quiet`) and sets Torch's process-wide
+#: numerics, so two worker threads of one process must not judge side by side. (Their kernels, the
+#: bulk of the work, still run in parallel.)
+_JUDGING = threading.Lock()
+
+
 def score_notebook(nb: NotebookNode, seed: int) -> dict[str, float]:
     """Score every test cell of an executed notebook in place; ``{grade_id: points}``."""
+    with _JUDGING:
+        return _score_cells(nb, seed)
+
+
+def _score_cells(nb: NotebookNode, seed: int) -> dict[str, float]:
     scores = {}
     for cell in nb.cells:
         if is_test_cell(cell):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 from typing import Iterator
 
 os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
@@ -42,26 +43,41 @@ def tensor(array, dtype=None, device=None):
     return torch.as_tensor(array, dtype=dtype, device=device or grading_device())
 
 
+_LOCK = threading.Lock()
+_DEPTH = [0, None]  # blocks open in this process, and the settings to restore when the last one closes
+
+
 @contextlib.contextmanager
 def deterministic() -> Iterator[None]:
-    """TF32 off, deterministic algorithms on (warn-only); a no-op when torch was never imported."""
+    """TF32 off, deterministic algorithms on (warn-only); a no-op when torch was never imported.
+
+    The settings are process-wide: nested or concurrent blocks (worker threads judging side by side)
+    share them, and the settings from before the first block come back when the last one ends.
+    """
     if "torch" not in sys.modules:
         yield
         return
     import torch
 
-    saved = (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32,
-             torch.backends.cudnn.benchmark, torch.are_deterministic_algorithms_enabled(),
-             torch.is_deterministic_algorithms_warn_only_enabled())
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False
-    torch.backends.cudnn.benchmark = False
-    torch.use_deterministic_algorithms(True, warn_only=True)
+    with _LOCK:
+        if _DEPTH[0] == 0:
+            _DEPTH[1] = (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32,
+                         torch.backends.cudnn.benchmark, torch.are_deterministic_algorithms_enabled(),
+                         torch.is_deterministic_algorithms_warn_only_enabled())
+            torch.backends.cuda.matmul.allow_tf32 = False
+            torch.backends.cudnn.allow_tf32 = False
+            torch.backends.cudnn.benchmark = False
+            torch.use_deterministic_algorithms(True, warn_only=True)
+        _DEPTH[0] += 1
     try:
         yield
     finally:
-        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32, torch.backends.cudnn.benchmark = saved[:3]
-        torch.use_deterministic_algorithms(saved[3], warn_only=saved[4])
+        with _LOCK:
+            _DEPTH[0] -= 1
+            if _DEPTH[0] == 0:
+                saved = _DEPTH[1]
+                torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32, torch.backends.cudnn.benchmark = saved[:3]
+                torch.use_deterministic_algorithms(saved[3], warn_only=saved[4])
 
 
 def grading_defaults() -> None:
