@@ -5,8 +5,9 @@ decides, from the file digest (:mod:`.state`), whether there is anything to do; 
 nbgrader (:mod:`.pipeline`); sends the files to a Dask worker, which executes the notebook under
 limits (:mod:`.tasks`); stages what comes back; and saves the grades with nbgrader's own
 preprocessors. Submissions that cannot run (a corrupt file, no notebook, a renamed notebook) get 0
-and a reason without a worker. With no scheduler address a ``LocalCluster`` of ``workers`` processes
-is started here; with one, its workers (lab machines running ``dask worker``) share the work.
+and a reason without a worker. With no scheduler address an in-process ``LocalCluster`` is started
+here (one worker, ``workers`` threads, each waiting on its notebook's kernel process); with one, its
+workers (lab machines running ``dask worker``) share the work.
 """
 from __future__ import annotations
 
@@ -218,8 +219,8 @@ def grade_labs(root: Path, labs: list[str], *, client=None, students: list[str] 
             client = client()  # start (or reach) the cluster only when there is something to run
         workers = _workers(client)
         gpu_workers = sum(int(w.get("resources", {}).get("GPU", 0)) for w in workers.values())
-        n_workers = max(1, len(workers))
-        window = 2 * n_workers  # notebooks prepared ahead of the workers
+        slots = max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
+        window = 2 * slots  # notebooks prepared ahead of the workers' threads
         label = labs[0] if len(labs) == 1 else f"{len(labs)} labs"
         bar = GradingProgress(label, total=len(runnable), enabled=progress)
         with bar:
@@ -265,7 +266,7 @@ def grade_labs(root: Path, labs: list[str], *, client=None, students: list[str] 
 
 
 def make_client(scheduler: str | None, workers: int):
-    """A ``distributed.Client``: to ``scheduler`` if given, else to a new ``LocalCluster`` of ``workers`` processes."""
+    """A ``distributed.Client``: to ``scheduler`` if given, else to a new in-process ``LocalCluster`` of ``workers`` threads."""
     from distributed import Client, LocalCluster
 
     if scheduler:
@@ -273,8 +274,11 @@ def make_client(scheduler: str | None, workers: int):
             return Client(scheduler, timeout="20s"), None
         except OSError as exc:
             raise SystemExit(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit=0,
-                           dashboard_address=None, silence_logs=50)
+    # One in-process worker with a thread per notebook at a time: no port to reach (Dask's inproc://
+    # transport), nothing pickled, no worker processes to start; each student's code still runs in a
+    # kernel process (and sandbox) of its own, so a thread only waits on it and then judges.
+    cluster = LocalCluster(n_workers=1, threads_per_worker=workers, processes=False, dashboard_address=None,
+                           silence_logs=50)
     return Client(cluster), cluster
 
 
