@@ -179,7 +179,7 @@ def grade_lab(root: Path, lab: str, *, client=None, students: list[str] | None =
 
 def grade_labs(root: Path, labs: list[str], *, client=None, students: list[str] | None = None, force: bool = False,
                limit_overrides: dict | None = None, progress: bool = True,
-               sandbox: str = "auto") -> dict[str, list[Result]]:
+               sandbox: str = "auto", timings: dict | None = None) -> dict[str, list[Result]]:
     """Grade ``labs`` on course ``root`` through Dask ``client``; ``{lab: one Result per student}``.
 
     ``limit_overrides``: :class:`Limits` fields to change from the defaults (per-cell timeout from
@@ -187,6 +187,8 @@ def grade_labs(root: Path, labs: list[str], *, client=None, students: list[str] 
     ``client`` is a ``distributed.Client`` or a function that makes one (called only if a notebook
     needs running). ``sandbox`` is the kernel sandbox mode each worker applies
     (:func:`autograder.cohort.sandbox.choose`). The notebooks of all labs share one queue, so no worker waits at a lab's end.
+    ``timings``, when given, gets ``"first_submitted"``: the ``time.monotonic()`` at which the first
+    notebook went to a worker (the end of the run's start-up).
     """
     from distributed import as_completed
 
@@ -242,6 +244,8 @@ def grade_labs(root: Path, labs: list[str], *, client=None, students: list[str] 
                         continue
                     fut = client.submit(execute_job, job, key=f"grade-{lab}-{student}-{digest[:12]}", pure=False,
                                         resources={"GPU": 1} if use_gpu else None)
+                    if timings is not None:
+                        timings.setdefault("first_submitted", time.monotonic())
                     futures[fut.key] = (lab, student, digest)
                     pending.add(fut)
                     return
@@ -282,6 +286,23 @@ def make_client(scheduler: str | None, workers: int):
     return Client(cluster), cluster
 
 
+def _seconds_since_process_start() -> float:
+    """Seconds since this process started (the interpreter, the imports of ``dlcourse``)."""
+    import psutil
+
+    return max(0.0, time.time() - psutil.Process().create_time())
+
+
+def startup_line(timings: dict, started: float) -> str:
+    """``start-up: 1.3 s before the first notebook ran (...)``: the run's fixed cost, in parts."""
+    before = timings["first_submitted"] - started  # sandbox probe and cluster are measured before/inside it
+    cluster = timings.get("cluster", 0.0)
+    total = timings["python"] + timings["sandbox probe"] + before
+    return (f"start-up: {total:.2f} s before the first notebook ran (Python and imports {timings['python']:.2f} s, "
+            f"sandbox probe {timings['sandbox probe']:.2f} s, cluster {cluster:.2f} s, "
+            f"planning and preparing the first notebook {before - cluster:.2f} s)")
+
+
 def run_grade(root: Path, labs: list[str], *, scheduler: str | None = None, workers: int = 2, students=None,
               force: bool = False, limit_overrides: dict | None = None,
               progress: bool = True, sandbox: str = "auto") -> dict[str, list[Result]]:
@@ -290,25 +311,32 @@ def run_grade(root: Path, labs: list[str], *, scheduler: str | None = None, work
     from autograder.cohort.progress import print_protections, print_results
     from autograder.cohort.sandbox import choose, describe
 
+    timings = {"python": _seconds_since_process_start()}
     limits = replace(Limits(), **(limit_overrides or {}))
+    t = time.monotonic()
     here = choose(sandbox)
+    timings["sandbox probe"] = time.monotonic() - t
     print_protections(describe(here, limits), remote=bool(scheduler))
     made = []
 
     def connect():
         if not made:
+            t = time.monotonic()
             made.append(make_client(scheduler, workers))
+            timings["cluster"] = time.monotonic() - t
         return made[-1][0]
 
     started = time.monotonic()
     try:
         out = grade_labs(root, labs, client=connect, students=students, force=force,
-                         limit_overrides=limit_overrides, progress=progress, sandbox=sandbox)
+                         limit_overrides=limit_overrides, progress=progress, sandbox=sandbox, timings=timings)
         seconds = time.monotonic() - started
         for lab in labs:
             print_results(lab, out[lab], seconds if len(labs) == 1 else None)
         if len(labs) > 1:
             print(f"{sum(len(r) for r in out.values())} submissions of {len(labs)} labs in {seconds:.0f} s")
+        if "first_submitted" in timings:
+            print(startup_line(timings, started))
     finally:
         for client, cluster in made:
             client.close()
