@@ -149,9 +149,6 @@ def main() -> int:
               if got != cell_scores(serial_root, lab, s)[cell]]
     full_or_zero_differ = [d for d in differ if cell_scores(serial_root, d[0], d[1])[d[2]][0] in
                            (0, cell_scores(serial_root, d[0], d[1])[d[2]][1])]
-    print()
-    print(f"submissions                     {n}")
-    print(f"bare execution, sum             {sum(bare):.1f} s  ({sum(bare) / len(bare):.2f} s per notebook)")
     small = small_labs(args)
     startup = startup_parts(args)
     print()
