@@ -29,7 +29,8 @@ c.OverwriteCells.add_missing_cells = True
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
 
-from autograder.cohort.nbgrader_preprocessors import HideTestTracebacks, RestoreMissingCells  # noqa: E402
+from autograder.cohort.nbgrader_preprocessors import (EXPERIMENT_TAG, HideTestTracebacks, MarkExperiments,  # noqa: E402
+                                                      RestoreMissingCells)
 
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, HideTestTracebacks, CSSHTMLHeaderPreprocessor]
 
@@ -43,4 +44,8 @@ c.FileNameCollectorPlugin.named_regexp = r"(?P<name>[^/_]+)_(?P<participant>\d+)
 from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteKernelspec  # noqa: E402
 
 c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoreMissingCells,
-                                      CheckCellMetadata]
+                                      MarkExperiments, CheckCellMetadata]
+
+# A lab's demonstration cells (locked, first line "# Experiment ...") grade nothing: autograding and
+# validating skip them (MarkExperiments tags them from the restored source; students run them).
+c.Execute.skip_cells_with_tag = EXPERIMENT_TAG

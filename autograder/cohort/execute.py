@@ -42,6 +42,7 @@ from traitlets import Integer
 
 from autograder.kernel import reports
 from autograder.cohort.limits import Limits
+from autograder.cohort.nbgrader_preprocessors import EXPERIMENT_TAG
 from autograder.cohort.sandbox import PROCESSES, Sandbox
 
 START_FAILED_EXIT = 3
@@ -244,7 +245,7 @@ def execute_notebook(notebook: Path, limits: Limits, kernel_name: str = "python3
     use_gpu = bool(env.get("DLCOURSE_GRADING_GPU"))
     nb = nbformat.read(notebook, as_version=nbformat.NO_CONVERT)
     ex = GuardedExecute(timeout=limits.cell_timeout_s, startup_timeout=limits.startup_s,
-                        kernel_name=kernel_name, output_bytes=limits.output_bytes,
+                        skip_cells_with_tag=EXPERIMENT_TAG, kernel_name=kernel_name, output_bytes=limits.output_bytes,
                         memory_mib=limits.memory_mib, wall_s=limits.wall_s, disk_mib=limits.disk_mib)
     ipc_dir = None
     if sandbox is not None:

@@ -1,4 +1,4 @@
-"""Two nbgrader preprocessors the course configures in ``nbgrader_config.py``.
+"""The nbgrader preprocessors the course configures in ``nbgrader_config.py``.
 
 :class:`RestoreMissingCells`: nbgrader's ``OverwriteCells`` with a working ``add_missing_cells`` for
 this course's notebooks.
@@ -14,6 +14,15 @@ source cell (of any kind) that the submission still has. ``nbgrader_config.py`` 
 cell's source, but an error raised there still shows it: IPython's traceback quotes the cell's
 lines. In test cells, this keeps an error's last line (``NameError: name 'f' is not defined``) and
 drops the quoted code.
+
+:class:`MarkExperiments`: sanitising, after the source's locked cells are restored. A lab's
+demonstrations (training comparisons, plots) are locked cells whose first line is
+:data:`EXPERIMENT_MARKER`; they grade nothing and define nothing a later cell uses, so grading and
+validation skip them (nbclient's ``skip_cells_with_tag``, set to :data:`EXPERIMENT_TAG` for
+``nbgrader`` and for ``dlcourse grade``) while students run them in JupyterLab. The tag is set here
+from the restored source, never taken from the submission: a student who tagged a test cell to have
+it skipped (a skipped test cell has no error, which plain nbgrader would score as passed) loses the
+tag, and so does any cell of the student's own.
 """
 from __future__ import annotations
 
@@ -24,6 +33,20 @@ from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor, OverwriteCells
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+#: The tag of a cell that grading and validation skip (nbclient's ``skip_cells_with_tag``).
+EXPERIMENT_TAG = "experiment"
+#: The first line of a lab's demonstration cell (locked in the source, so nbgrader restores it).
+EXPERIMENT_MARKER = "# Experiment"
+#: Tags that would make nbclient skip a cell under some configuration: never kept from a submission.
+SKIP_TAGS = (EXPERIMENT_TAG, "skip-execution")
+
+
+def is_experiment(cell) -> bool:
+    """A locked, non-graded code cell whose first line starts with :data:`EXPERIMENT_MARKER`."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return (cell.get("cell_type") == "code" and bool(meta.get("locked")) and not meta.get("grade")
+            and not meta.get("solution") and cell.get("source", "").lstrip().startswith(EXPERIMENT_MARKER))
 
 
 class RestoreMissingCells(OverwriteCells):
@@ -59,4 +82,14 @@ class HideTestTracebacks(NbGraderPreprocessor):
                 if out.get("output_type") == "error":
                     last = _ANSI.sub("", out["traceback"][-1]) if out.get("traceback") else f"{out.get('ename')}: {out.get('evalue')}"
                     out["traceback"] = [last + "  (traceback of the test code hidden)"]
+        return cell, resources
+
+
+class MarkExperiments(NbGraderPreprocessor):
+    def preprocess_cell(self, cell, resources, cell_index):
+        tags = [t for t in cell.get("metadata", {}).get("tags", []) if t not in SKIP_TAGS]
+        if is_experiment(cell):
+            tags.append(EXPERIMENT_TAG)
+        if tags or "tags" in cell.get("metadata", {}):
+            cell.metadata["tags"] = tags
         return cell, resources
