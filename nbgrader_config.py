@@ -29,9 +29,22 @@ c.OverwriteCells.add_missing_cells = True
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
 
-from autograder.cohort.nbgrader_preprocessors import HideTestTracebacks, RestoreMissingCells  # noqa: E402
+from autograder.cohort.nbgrader_preprocessors import (  # noqa: E402
+    ApplyCalendar, HideTestTracebacks, LatenessNote, RestoreMissingCells)
 
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, HideTestTracebacks, CSSHTMLHeaderPreprocessor]
+# LatenessNote: a first cell saying when the lab was due for this student, how late it came and the penalty.
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, HideTestTracebacks, LatenessNote,
+                                    CSSHTMLHeaderPreprocessor]
+
+# Due dates and late penalties come from the course calendar (calendar.yaml at the course root): the
+# lab's due date is the earliest session's deadline, each student's nbgrader extension moves it to their
+# own session's (plus any extension granted with `dlcourse extend`, kept in extensions.csv). ApplyCalendar
+# (among the sanitising preprocessors below) writes them before each autograde; LatePenalty turns the
+# lateness into a penalty with the calendar's late_policy (an option set here, e.g.
+# c.LatePenalty.percent_per_day = 5, overrides the calendar's; `dlcourse calendar` shows what applies).
+from autograder.cohort.late_policy import LatePenalty  # noqa: E402
+
+c.AssignLatePenalties.plugin_class = LatePenalty
 
 # `dlcourse collect` (and `nbgrader zip_collect`) read student and file from each uploaded file's
 # name. The default is Moodle's "Download all submissions" naming, "<Full Name>_<participant>_
@@ -43,4 +56,4 @@ c.FileNameCollectorPlugin.named_regexp = r"(?P<name>[^/_]+)_(?P<participant>\d+)
 from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteKernelspec  # noqa: E402
 
 c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoreMissingCells,
-                                      CheckCellMetadata]
+                                      CheckCellMetadata, ApplyCalendar]

@@ -1,4 +1,4 @@
-"""Two nbgrader preprocessors the course configures in ``nbgrader_config.py``.
+"""The nbgrader preprocessors the course configures in ``nbgrader_config.py``.
 
 :class:`RestoreMissingCells`: nbgrader's ``OverwriteCells`` with a working ``add_missing_cells`` for
 this course's notebooks.
@@ -14,6 +14,14 @@ source cell (of any kind) that the submission still has. ``nbgrader_config.py`` 
 cell's source, but an error raised there still shows it: IPython's traceback quotes the cell's
 lines. In test cells, this keeps an error's last line (``NameError: name 'f' is not defined``) and
 drops the quoted code.
+
+:class:`ApplyCalendar`: while sanitising a submission for autograding (plain ``nbgrader autograde`` and
+``dlcourse grade`` alike), sets the lab's due date and this student's extension from the course calendar
+(:mod:`autograder.cohort.duedates`), so that nbgrader's ``AssignLatePenalties`` at the end of the same
+autograde computes the lateness of the student's own session.
+
+:class:`LatenessNote`: for feedback. A first cell saying when the lab was due for this student (their
+session, any extension), when it was submitted, how many hours late and the late penalty.
 """
 from __future__ import annotations
 
@@ -21,7 +29,11 @@ import re
 
 import nbformat
 from nbgrader import utils
+from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor, OverwriteCells
+
+from autograder.cohort.duedates import apply_to_submission, lateness
+from autograder.cohort.late_policy import LatePenalty, describe
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -60,3 +72,36 @@ class HideTestTracebacks(NbGraderPreprocessor):
                     last = _ANSI.sub("", out["traceback"][-1]) if out.get("traceback") else f"{out.get('ename')}: {out.get('evalue')}"
                     out["traceback"] = [last + "  (traceback of the test code hidden)"]
         return cell, resources
+
+
+class ApplyCalendar(NbGraderPreprocessor):
+    """Due date and extension of the submission being autograded, from the course calendar."""
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        apply_to_submission(CourseDirectory(config=self.config).root, info["db_url"], info["assignment"],
+                            info["student"])
+        return nb, resources
+
+
+class LatenessNote(NbGraderPreprocessor):
+    """A first markdown cell in the feedback: due date, submission time, hours late, penalty."""
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        root = CourseDirectory(config=self.config).root
+        facts = lateness(root, info["assignment"], info["student"])
+        if facts is None:
+            return nb, resources
+        calendar = facts["calendar"]
+        show = calendar.local if calendar else (lambda when: f"{when:%Y-%m-%d %H:%M} UTC" if when else "(none)")
+        due = show(facts["due"]) if facts["due"] else "no due date"
+        lines = [f"**Due:** {due} · **submitted:** {show(facts['submitted']) if facts['submitted'] else '(no time)'}"]
+        if facts["hours_late"] > 0:
+            policy = LatePenalty(config=self.config).policy()
+            lines.append(f"**{facts['hours_late']:.1f} hours late**: late penalty {facts['penalty']:.2f} points "
+                         f"({describe(policy)}).")
+        else:
+            lines.append("On time: no late penalty.")
+        nb.cells.insert(0, nbformat.v4.new_markdown_cell("  \n".join(lines), metadata={"dlcourse": "lateness"}))
+        return nb, resources
