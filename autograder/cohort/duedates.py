@@ -26,6 +26,7 @@ from typing import Optional
 
 from nbgrader.api import Gradebook, MissingEntry
 
+from autograder.cohort.pipeline import Pipeline
 from autograder.cohort.roster import memberships, session_in_week
 from autograder.course.extensions import Extension, ExtensionError, read_extensions
 from autograder.course.schedule import Calendar, find_calendar, from_gradebook, to_gradebook
@@ -75,8 +76,6 @@ def apply_calendar(root: Path, labs: Optional[list[str]] = None) -> Optional[App
     ``None`` when the course has no calendar (nothing is changed). Raises ``CalendarError`` or
     ``ExtensionError`` (nothing written) when the calendar or the extensions file has a problem.
     """
-    from autograder.cohort.pipeline import Pipeline
-
     root = Path(root)
     calendar = find_calendar(root)
     if calendar is None:
@@ -141,8 +140,6 @@ def recompute_penalties(root: Path, labs: Optional[list[str]] = None) -> list[tu
     ``AssignLatePenalties`` and the configured plugin; returns the ``(lab, student, old, new)`` that changed."""
     from nbgrader.preprocessors import AssignLatePenalties
 
-    from autograder.cohort.pipeline import Pipeline
-
     pipeline = Pipeline(root)
     assigner = AssignLatePenalties(config=pipeline.config)
     assigner.init_plugin()
@@ -169,8 +166,6 @@ def recompute_penalties(root: Path, labs: Optional[list[str]] = None) -> list[tu
 
 def lateness(root: Path, lab: str, student: str) -> Optional[dict]:
     """Due date, submission time, hours late and penalty of one submission, for pages a person reads."""
-    from autograder.cohort.pipeline import Pipeline
-
     pipeline = Pipeline(root)
     calendar = find_calendar(root)
     with Gradebook(pipeline.db_url, pipeline.coursedir.course_id) as gb:
@@ -181,3 +176,41 @@ def lateness(root: Path, lab: str, student: str) -> Optional[dict]:
         return {"due": from_gradebook(sub.duedate), "submitted": from_gradebook(sub.timestamp),
                 "hours_late": float(sub.total_seconds_late or 0.0) / 3600,
                 "penalty": float(sub.late_submission_penalty or 0.0), "calendar": calendar}
+
+
+def grant_extension(root: Path, student: str, lab: str, *, days: Optional[float] = None, until: Optional[str] = None,
+                    reason: str, by: str = "") -> tuple[StudentDue, Applied]:
+    """``dlcourse extend``: check, append to ``extensions.csv``, derive the gradebook again.
+
+    Refuses (``ExtensionError``, nothing written) an unknown student or lab, neither or both of
+    ``days``/``until``, a negative ``days``, an ``until`` not after the student's own deadline, no reason.
+    """
+    from autograder.cohort.course_db import now_utc
+    from autograder.course.extensions import append_extension, parse_until
+    from autograder.course.schedule import load_calendar
+
+    root = Path(root)
+    calendar = load_calendar(root)
+    if (days is None) == (until is None):
+        raise ExtensionError("give --days N or --until DATE, one of them")
+    if lab not in calendar.labs:
+        raise ExtensionError(f"unknown lab {lab!r} (labs of the calendar: {', '.join(calendar.labs)})")
+    if days is not None and days < 0:
+        raise ExtensionError(f"--days must not be negative, got {days:g}")
+    if not reason or not reason.strip():
+        raise ExtensionError("an extension needs --reason (it is kept with the grant)")
+    pipeline = Pipeline(root)
+    with Gradebook(pipeline.db_url, pipeline.coursedir.course_id) as gb:
+        if student not in {s.id for s in gb.students}:
+            raise ExtensionError(f"unknown student {student!r}: not in the roster of {root}")
+    if until is not None:
+        until_due = parse_until(until, calendar.zone)
+        base = student_due(calendar, lab, student, memberships(pipeline.db_url).get(student, []), None)
+        if until_due <= base.session_due:
+            raise ExtensionError(f"--until {until} ({calendar.local(until_due)}) is not after {student}'s deadline "
+                                 f"for {lab} ({calendar.local(base.session_due)})")
+    ext = Extension(student, lab, days, until, reason.strip(), by, now_utc())
+    read_extensions(root)  # a broken file is refused before anything is added to it
+    append_extension(root, ext)
+    due = student_due(calendar, lab, student, memberships(pipeline.db_url).get(student, []), ext)
+    return due, apply_calendar(root, [lab])

@@ -168,17 +168,20 @@ class Calendar:
     def lms_item(self, lab: str) -> str:
         return self.lms_items.get(lab, lab)
 
-    def local(self, when: Optional[datetime]) -> str:
-        """``when`` (aware, or nbgrader's naive UTC) as "Fri 10 Jan 2025 24:00 IST" in the term zone."""
+    def local(self, when: Optional[datetime], short: bool = False) -> str:
+        """``when`` (aware, or nbgrader's naive UTC) as "Fri 10 Jan 2025 24:00 IST" in the term zone
+        (``short``: "Fri 10 Jan 24:00")."""
         if when is None:
             return "(none)"
         if when.tzinfo is None:
             when = when.replace(tzinfo=timezone.utc)
         when = when.astimezone(self.zone)
+        day, clock = when, f"{when:%H:%M}"
         if when.time() == time(0, 0):  # the end of the day before reads better than 00:00 of the next
-            before = when - timedelta(days=1)
-            return f"{before:%a %d %b %Y} 24:00 {when.tzname()}"
-        return f"{when:%a %d %b %Y %H:%M} {when.tzname()}"
+            day, clock = when - timedelta(days=1), "24:00"
+        if short:
+            return f"{day:%a %d %b} {clock}"
+        return f"{day:%a %d %b %Y} {clock} {when.tzname()}"
 
     # --- checks ----------------------------------------------------------------------------------
     def problems(self, course_labs: Optional[list[str]] = None) -> list[str]:
