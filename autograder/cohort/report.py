@@ -2,8 +2,8 @@
 
 Writes into ``<course>/reports/<lab>/``:
 
-* ``grades.csv``: nbgrader's own ``export`` of this lab (every roster student; ``late_submission_penalty``
-  is its own column, the score is before it);
+* ``grades.csv``: nbgrader's own ``export`` of this lab (every roster student; ``raw_score``,
+  ``late_submission_penalty`` and ``score`` after it);
 * ``lms_grades.csv``: this lab for the LMS grade import, through the one exporter
   (:mod:`autograder.cohort.lms_export`): every roster student, the identifier Moodle matches, the score
   after the late penalty in the lab's grade item and a feedback column (0 and "no submission" for a
@@ -142,7 +142,7 @@ def write_report(root: Path, lab: str, out: Path | None = None) -> Path:
 td,th{{border:1px solid #ccc;padding:.2em .5em}}td.n{{text-align:right}}</style></head><body>
 <h1>{esc(lab)}: grading report</h1>
 <p>{len(rows)} submissions graded; mean {mean_total:.2f} / {rows[0]['max_score']:g}.
-Scores are before the late penalty, which is its own column.
+Scores are before the late penalty, which is its own column (the CSVs' scores are after it).
 Files: <a href="grades.csv">grades.csv</a> (nbgrader export), <a href="lms_grades.csv">lms_grades.csv</a>
 (LMS import, after penalties), <a href="questions.csv">questions.csv</a>.</p>
 <img src="histogram.png" alt="score histogram"> <img src="questions.png" alt="per-question means">

@@ -291,4 +291,4 @@ def print_table(root: Path, lab_ids: list[str]) -> None:
     print()
     print("Reasons:")
     print("\n".join(notes) if notes else "  (none)")
-    print(f"\ngrades.csv (nbgrader export; scores before late penalties): {root / 'grades.csv'}")
+    print(f"\ngrades.csv (nbgrader export: raw_score, late_submission_penalty, score after it): {root / 'grades.csv'}")
