@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 from datetime import datetime, timezone
 
-from sqlalchemy import Column, Float, ForeignKey, Integer, String, Text, create_engine
+from sqlalchemy import Column, Float, ForeignKey, Integer, String, Text, create_engine, inspect
 from sqlalchemy.orm import DeclarativeBase, Session
 
 
@@ -63,6 +63,10 @@ def now_utc() -> str:
 def course_db(db_url: str):
     """A SQLAlchemy session on the course database, our tables created if missing; commits on success."""
     engine = create_engine(db_url, future=True)
+    if "assignment" not in inspect(engine).get_table_names():
+        from nbgrader.api import Gradebook  # nbgrader creates its schema (and alembic version) first
+
+        Gradebook(db_url).close()
     Base.metadata.create_all(engine)
     try:
         with Session(engine) as session:
