@@ -109,8 +109,6 @@ def _check(entry: VivaEntry, *, calendar, students: set[str], graded: set[str], 
     for lab in labs:
         if lab not in known_labs:
             raise MarkError(f"{w}unknown lab {lab!r}")
-        if lab not in graded:
-            raise MarkError(f"{w}{lab} is not graded yet: a viva is on submitted, graded labs")
     per_question, max_total, round_id = DEFAULT_PER_QUESTION, DEFAULT_MAX_TOTAL, "+".join(sorted(labs))
     if calendar is not None:
         per_question = calendar.marks_per_question
@@ -120,6 +118,9 @@ def _check(entry: VivaEntry, *, calendar, students: set[str], graded: set[str], 
                 rounds = "; ".join(f"{r.id}: {', '.join(r.labs)}" for r in calendar.viva_rounds)
                 raise MarkError(f"{w}the labs {', '.join(labs)} are not all in one viva round ({rounds})")
             round_id, max_total = rnd.id, rnd.max_marks
+    for lab in labs:
+        if lab not in graded:
+            raise MarkError(f"{w}{lab} is not graded yet: a viva is on submitted, graded labs")
     try:
         date.fromisoformat(entry.date)
     except (TypeError, ValueError):
