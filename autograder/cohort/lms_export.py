@@ -57,6 +57,13 @@ def roster_students(db_url: str, course_id: str = "default_course") -> list[Rost
                       key=lambda s: s.id)
 
 
+def identifier_for(calendar, students: list[RosterStudent]) -> str:
+    """The calendar's ``lms.identifier``; without a calendar, email when every student has one, else the id."""
+    if calendar is not None:
+        return calendar.lms_identifier
+    return "email" if students and all(s.email for s in students) else "idnumber"
+
+
 def write_lms_csv(path: Path, students: list[RosterStudent], items: list[GradeItem],
                   identifier: str = "email") -> Path:
     """Write the Moodle-importable CSV at ``path``; returns it."""

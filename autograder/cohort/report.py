@@ -21,7 +21,7 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook
 
-from autograder.cohort.lms_export import GradeItem, roster_students, write_lms_csv
+from autograder.cohort.lms_export import GradeItem, identifier_for, roster_students, write_lms_csv
 from autograder.cohort.pipeline import Pipeline
 from autograder.course import nbgrader
 from autograder.course.schedule import find_calendar, from_gradebook
@@ -104,7 +104,7 @@ def write_report(root: Path, lab: str, out: Path | None = None) -> Path:
         if r["late_penalty"] or r["hours_late"] > 0:
             text += f"; {r['hours_late']:.1f} h late, late penalty {r['late_penalty']:.2f}"
         item.feedback[student.id] = text
-    write_lms_csv(out / "lms_grades.csv", roster, [item], calendar.lms_identifier if calendar else "email")
+    write_lms_csv(out / "lms_grades.csv", roster, [item], identifier_for(calendar, roster))
 
     stats = []
     for q in questions:

@@ -33,7 +33,7 @@ from nbgrader.api import Gradebook
 from traitlets import Enum, Float
 from traitlets.config import LoggingConfigurable
 
-from autograder.cohort.lms_export import GradeItem, roster_students, write_lms_csv
+from autograder.cohort.lms_export import GradeItem, identifier_for, roster_students, write_lms_csv
 from autograder.cohort.pipeline import Pipeline, load_config
 from autograder.cohort.roster import memberships, session_in_week
 from autograder.course.schedule import LAB_WEIGHTS, LabGradeWeights, find_calendar
@@ -218,7 +218,7 @@ def write_course_grades(root: Path, labs: Optional[list[str]] = None, out: Optio
     item = GradeItem(grades.item_name, {g.id: round(g.lab_item, 2) for g in grades.students},
                      {g.id: _feedback(grades, g) for g in grades.students})
     students = roster_students(Pipeline(root).db_url, Pipeline(root).coursedir.course_id)
-    write_lms_csv(out / "course-grades-lms.csv", students, [item], calendar.lms_identifier if calendar else "email")
+    write_lms_csv(out / "course-grades-lms.csv", students, [item], identifier_for(calendar, students))
     _chart(out / "course-grades.png", grades)
     (out / "course-grades.html").write_text(_page(grades), encoding="utf-8")
     return grades
