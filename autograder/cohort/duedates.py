@@ -81,6 +81,8 @@ def apply_calendar(root: Path, labs: Optional[list[str]] = None) -> Optional[App
     if calendar is None:
         return None
     pipeline = Pipeline(root)
+    if pipeline.db_url.startswith("sqlite:///") and not Path(pipeline.db_url[len("sqlite:///"):]).is_file():
+        return Applied()  # no gradebook yet: nothing to derive (and none is created as a side effect)
     extensions = read_extensions(root)
     history = memberships(pipeline.db_url)
     applied = Applied()

@@ -91,8 +91,8 @@ class LatenessNote(NbGraderPreprocessor):
         info = resources["nbgrader"]
         root = CourseDirectory(config=self.config).root
         facts = lateness(root, info["assignment"], info["student"])
-        if facts is None:
-            return nb, resources
+        if facts is None or (facts["due"] is None and facts["calendar"] is None):
+            return nb, resources  # a course without due dates: nothing to say
         calendar = facts["calendar"]
         show = calendar.local if calendar else (lambda when: f"{when:%Y-%m-%d %H:%M} UTC" if when else "(none)")
         due = show(facts["due"]) if facts["due"] else "no due date"

@@ -54,9 +54,12 @@ def print_schedule(root: Path, console: Optional[Console] = None) -> int:
     console.print(table)
     at = "the end of that day" if calendar.deadline_at is None else f"{calendar.deadline_at:%H:%M}"
     console.print(f"deadline: {calendar.days_after_lab} days after the student's own lab day, at {at}")
-    policy, overridden = effective_policy(root)
-    console.print(f"late policy: {describe(policy)}"
-                  + (f" (nbgrader_config.py overrides {', '.join(overridden)})" if overridden else " (calendar)"))
+    if problems:  # the plugin reads only a sound calendar: show the file's own values
+        console.print(f"late policy: {describe(calendar.late)} (calendar)")
+    else:
+        policy, overridden = effective_policy(root)
+        console.print(f"late policy: {describe(policy)}"
+                      + (f" (nbgrader_config.py overrides {', '.join(overridden)})" if overridden else " (calendar)"))
     w = calendar.lab_grade
     console.print(f"lab grade: Lab item {w.course_percent:g} % of the course = code {w.code_percent:g} % "
                   f"({w.lab_weights} weights) + viva {w.viva_percent:g} %")
@@ -65,7 +68,7 @@ def print_schedule(root: Path, console: Optional[Console] = None) -> int:
                       f"({calendar.marks_per_question:g} per question)")
     console.print(f"LMS times read in {calendar.lms_zone}; grades exported by {calendar.lms_identifier}")
     for problem in problems:
-        console.print(f"[red]error:[/red] {problem}", highlight=False)
+        console.print(f"[red]error:[/red] {problem}", highlight=False, soft_wrap=True)
     if not problems:
         console.print("[green]the calendar is sound[/green]")
     return 1 if problems else 0

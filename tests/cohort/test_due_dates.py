@@ -230,3 +230,19 @@ def test_the_lab_report_holds_that_lab_and_every_roster_student(course):
     assert "no submission" in lms["walt@uni.example"]["Lab 1 (Feedback)"]
     text = page.read_text()
     assert "Fri 10 Jan 2025 24:00 IST" in text and "Sun 12 Jan 2025 24:00 IST" in text
+
+
+def test_the_commands_print_the_schedule_and_refuse_with_one_line(course, capsys):
+    from autograder.cli import main
+
+    assert main(["calendar", "--course", str(course)]) == 0
+    assert "the calendar is sound" in capsys.readouterr().out
+    text = (course / "calendar.yaml").read_text()
+    (course / "calendar.yaml").write_text(text.replace("  lab02_backprop: 2", "  lab02_backprop: 1"))
+    assert main(["calendar", "--course", str(course)]) == 1
+    out = capsys.readouterr().out
+    assert "calendar.yaml:" in out and "two labs in week 1: lab01_neurons_losses" in " ".join(out.split())
+    (course / "calendar.yaml").write_text(text)
+    assert main(["extend", "zed", LAB1, "--days", "1", "--reason", "x", "--course", str(course)]) == 2
+    assert capsys.readouterr().err.strip() == f"error: unknown student 'zed': not in the roster of {course}"
+    assert not (course / "extensions.csv").exists()
