@@ -45,6 +45,8 @@ c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, HideTestTraceba
 from autograder.cohort.late_policy import LatePenalty  # noqa: E402
 
 c.AssignLatePenalties.plugin_class = LatePenalty
+# `dlcourse course-grades` weighs code and lab vivas with autograder.workflows.course_grades.LabGrade, whose
+# options default to the calendar's lab_grade: (e.g. c.LabGrade.code_percent = 60 would override it).
 
 # `dlcourse collect` (and `nbgrader zip_collect`) read student and file from each uploaded file's
 # name. The default is Moodle's "Download all submissions" naming, "<Full Name>_<participant>_

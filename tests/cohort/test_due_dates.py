@@ -20,7 +20,6 @@ from autograder.course.extensions import ExtensionError
 from autograder.course.schedule import LatePolicyValues
 from tests.cohort.calendar_course import LAB1, LAB2, SATURDAY_10_IST, copy_course, lateness, make_course, submit
 
-pytestmark = pytest.mark.xdist_group("calendar_course")
 HOUR = 3600.0
 
 

@@ -13,7 +13,6 @@ from autograder.workflows.course_grades import LabGrade, write_course_grades
 from autograder.course.schedule import LabGradeWeights
 from tests.cohort.calendar_course import LAB1, LAB2, SATURDAY_10_IST, copy_course, make_course, submit
 
-pytestmark = pytest.mark.xdist_group("calendar_course")
 
 
 @pytest.fixture(scope="module")
