@@ -29,10 +29,24 @@ c.OverwriteCells.add_missing_cells = True
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
 
-from autograder.cohort.nbgrader_preprocessors import (EXPERIMENT_TAG, HideTestTracebacks, MarkExperiments,  # noqa: E402
-                                                      RestoreMissingCells)
+from autograder.cohort.nbgrader_preprocessors import (  # noqa: E402
+    EXPERIMENT_TAG, ApplyCalendar, HideTestTracebacks, LatenessNote, MarkExperiments, RestoreMissingCells)
 
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, HideTestTracebacks, CSSHTMLHeaderPreprocessor]
+# LatenessNote: a first cell saying when the lab was due for this student, how late it came and the penalty.
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, HideTestTracebacks, LatenessNote,
+                                    CSSHTMLHeaderPreprocessor]
+
+# Due dates and late penalties come from the course calendar (calendar.yaml at the course root): the
+# lab's due date is the earliest session's deadline, each student's nbgrader extension moves it to their
+# own session's (plus any extension granted with `dlcourse extend`, kept in extensions.csv). ApplyCalendar
+# (among the sanitising preprocessors below) writes them before each autograde; LatePenalty turns the
+# lateness into a penalty with the calendar's late_policy (an option set here, e.g.
+# c.LatePenalty.percent_per_day = 5, overrides the calendar's; `dlcourse calendar` shows what applies).
+from autograder.cohort.late_policy import LatePenalty  # noqa: E402
+
+c.AssignLatePenalties.plugin_class = LatePenalty
+# `dlcourse course-grades` weighs code and lab vivas with autograder.workflows.course_grades.LabGrade, whose
+# options default to the calendar's lab_grade: (e.g. c.LabGrade.code_percent = 60 would override it).
 
 # `dlcourse collect` (and `nbgrader zip_collect`) read student and file from each uploaded file's
 # name. The default is Moodle's "Download all submissions" naming, "<Full Name>_<participant>_
@@ -44,7 +58,7 @@ c.FileNameCollectorPlugin.named_regexp = r"(?P<name>[^/_]+)_(?P<participant>\d+)
 from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteKernelspec  # noqa: E402
 
 c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoreMissingCells,
-                                      MarkExperiments, CheckCellMetadata]
+                                      MarkExperiments, CheckCellMetadata, ApplyCalendar]
 
 # A lab's demonstration cells (locked, first line "# Experiment ...") grade nothing: autograding and
 # validating skip them (MarkExperiments tags them from the restored source; students run them).

@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return viva_run(args)
     if args.command in TA_COMMANDS:
-        return TA_COMMANDS[args.command](args)
+        return _refusing(TA_COMMANDS[args.command], args)
 
     if args.command == "release":
         from autograder.workflows.release import regenerate_release
@@ -60,10 +60,39 @@ def _course_arg(p) -> None:
 
 
 def _add_ta_commands(sub) -> None:
-    p = sub.add_parser("roster", help="the class list: `roster import students.csv`")
+    p = sub.add_parser("calendar", help="print and check the course calendar (calendar.yaml); --apply, --ics")
+    p.add_argument("--apply", action="store_true",
+                   help="write its due dates and extensions into the gradebook and recompute the late penalties")
+    p.add_argument("--ics", nargs="?", type=Path, const=True, default=None, metavar="DIR",
+                   help="write one iCalendar file per session and the schedule page (default: <course>/schedule/)")
+    _course_arg(p)
+
+    p = sub.add_parser("extend", help="grant a student an extension for a lab (kept in extensions.csv)")
+    p.add_argument("student")
+    p.add_argument("lab")
+    when = p.add_mutually_exclusive_group(required=True)
+    when.add_argument("--days", type=float, help="days added to the student's own session deadline (0: none)")
+    when.add_argument("--until", help="new deadline: YYYY-MM-DD (the end of that day) or 'YYYY-MM-DD HH:MM', term zone")
+    p.add_argument("--reason", required=True, help="why (kept with the grant)")
+    p.add_argument("--by", default=None, help="who grants it (default: your login name)")
+    _course_arg(p)
+
+    p = sub.add_parser("course-grades", help="the Lab item from code scores and viva marks: CSV, LMS CSV, HTML")
+    p.add_argument("--labs", nargs="+", metavar="LAB", help="labs to count (default: every graded lab)")
+    p.add_argument("--out", type=Path, default=None, help="folder (default: <course>/reports)")
+    _course_arg(p)
+
+    p = sub.add_parser("roster", help="the class list: `roster import students.csv`, `roster move`")
     rsub = p.add_subparsers(dest="roster_command", required=True)
-    q = rsub.add_parser("import", help="import a CSV (id, first_name, last_name, email) into the gradebook")
+    q = rsub.add_parser("import", help="import a CSV (id, first_name, last_name, email, session) into the gradebook")
     q.add_argument("csv", type=Path)
+    _course_arg(q)
+    q = rsub.add_parser("move", help="move a student to another lab session from a week on (recorded)")
+    q.add_argument("student")
+    q.add_argument("session")
+    q.add_argument("--from-week", type=int, required=True, help="the first term week in the new session")
+    q.add_argument("--reason", required=True, help="why (kept with the move)")
+    q.add_argument("--by", default=None, help="who records it (default: your login name)")
     _course_arg(q)
 
     p = sub.add_parser("collect", help="import an LMS download (zip) into submitted/<student>/<lab>/")
@@ -107,15 +136,75 @@ def _root(args) -> Path:
     return (args.course or REPO).resolve()
 
 
-def _roster(args) -> int:
-    from autograder.cohort.roster import RosterError, import_roster
+def _user(args) -> str:
+    import getpass
+
+    return getattr(args, "by", None) or getpass.getuser()
+
+
+def _refusing(command, args) -> int:
+    """Run a TA command; a refused input (bad calendar, roster, extension, LMS export) is one line, exit 2."""
+    from autograder.cohort.lms_export import LmsExportError
+    from autograder.cohort.roster import RosterError
+    from autograder.course.extensions import ExtensionError
+    from autograder.course.schedule import CalendarError
 
     try:
-        created, updated = import_roster(_root(args), args.csv)
-    except RosterError as exc:
+        return command(args)
+    except (CalendarError, RosterError, ExtensionError, LmsExportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"roster: {created} student(s) added, {updated} updated")
+
+
+def _roster(args) -> int:
+    from autograder.cohort.duedates import apply_calendar
+    from autograder.cohort.roster import import_roster, move_student
+
+    if args.roster_command == "move":
+        print(move_student(_root(args), args.student, args.session, args.from_week, args.reason, _user(args)))
+    else:
+        created, updated = import_roster(_root(args), args.csv, _user(args))
+        print(f"roster: {created} student(s) added, {updated} updated")
+    applied = apply_calendar(_root(args))  # sessions move deadlines: derive them again
+    if applied and (applied.extensions or applied.penalties):
+        print(f"gradebook: {len(applied.extensions)} extension(s) and {len(applied.penalties)} late penalt(y/ies) changed")
+    return 0
+
+
+def _calendar(args) -> int:
+    from autograder.workflows.calendar_command import run_calendar
+
+    ics = None if args.ics in (None, True) else args.ics
+    return run_calendar(_root(args), apply=args.apply, ics=ics, want_ics=args.ics is not None)
+
+
+def _extend(args) -> int:
+    from autograder.cohort.duedates import grant_extension
+
+    due, applied = grant_extension(_root(args), args.student, args.lab, days=args.days, until=args.until,
+                                   reason=args.reason, by=_user(args))
+    from autograder.course.schedule import load_calendar
+
+    calendar = load_calendar(_root(args))
+    print(f"{args.student} {args.lab}: due {calendar.local(due.due)} (session {due.session or '(none)'}: "
+          f"{calendar.local(due.session_due)}); recorded in {_root(args) / 'extensions.csv'}")
+    for lab, student, old, new in applied.penalties:
+        print(f"  late penalty of {student} {lab}: {old:.2f} -> {new:.2f}")
+    return 0
+
+
+def _course_grades(args) -> int:
+    from autograder.workflows.course_grades import print_course_grades, write_course_grades
+
+    try:
+        grades = write_course_grades(_root(args), args.labs, args.out)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print_course_grades(grades)
+    out = args.out or _root(args) / "reports"
+    print(f"wrote {out / 'course-grades.csv'}, {out / 'course-grades-lms.csv'} (LMS import), "
+          f"{out / 'course-grades.html'}")
     return 0
 
 
@@ -160,7 +249,8 @@ def _feedback(args) -> int:
     return 1 if withheld else 0
 
 
-TA_COMMANDS = {"roster": _roster, "collect": _collect, "grade": _grade, "report": _report, "feedback": _feedback}
+TA_COMMANDS = {"roster": _roster, "collect": _collect, "grade": _grade, "report": _report, "feedback": _feedback,
+               "calendar": _calendar, "extend": _extend, "course-grades": _course_grades}
 
 
 if __name__ == "__main__":

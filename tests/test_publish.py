@@ -44,7 +44,10 @@ def test_bundle_holds_exactly_the_student_files(bundle):
     names = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
     expected_labs = {f"labs/{lab}/{p.name}" for lab in labs() for p in (RELEASE / lab).iterdir() if p.is_file()}
     toolkit = {f"labkit/{p.name}" for p in (REPO / "labkit").glob("*.py")}
-    assert names == {"README.md", "requirements-student.txt", "pyproject.toml"} | toolkit | expected_labs
+    schedule = {"schedule/index.html", "schedule/tue.ics", "schedule/wed.ics", "schedule/thu.ics"}  # calendar.yaml's sessions
+    assert names == {"README.md", "requirements-student.txt", "pyproject.toml"} | toolkit | expected_labs | schedule
+    page = (folder / "schedule" / "index.html").read_text()
+    assert "Thursday 13:00-16:00" in page and "Sun 12 Jan 2025 24:00 IST" in page  # lab 1's Thursday deadline
     with zipfile.ZipFile(archive) as zf:
         assert {n.split("/", 1)[1] for n in zf.namelist()} == names
     reqs = (folder / "requirements-student.txt").read_text()

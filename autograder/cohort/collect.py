@@ -5,7 +5,9 @@ Built on nbgrader's zip-collect plugins: its ``ExtractorPlugin`` unpacks the arc
 reads each file's name with the course's pattern, ``FileNameCollectorPlugin.named_regexp`` in
 ``nbgrader_config.py`` (or ``--pattern``). Besides nbgrader's ``student_id`` group, a pattern may name the
 student by ``name`` ("First Last", matched against the roster) or ``email``; ``file_id`` is the file's
-own name and ``timestamp`` is optional (else the archive entry's date).
+own name and ``timestamp`` is optional (else the archive entry's date). Both are the LMS's local time,
+read in the calendar's ``term.lms_time_zone`` and written to ``timestamp.txt`` in UTC (without a calendar
+they are taken as UTC, and ``dlcourse collect`` says so).
 
 Every file ends up somewhere and in the printed table: imported (``submitted/<id>/<lab>/<lab>.ipynb`` and
 ``timestamp.txt``), or kept aside in ``downloaded/<lab>/set_aside/`` with the reason: it matches no
@@ -28,6 +30,7 @@ from nbgrader.api import Gradebook
 from nbgrader.plugins.zipcollect import ExtractorPlugin, FileNameCollectorPlugin
 
 from autograder.cohort.pipeline import Pipeline
+from autograder.course.schedule import find_calendar, lms_timestamp
 
 #: Named presets for ``--pattern``; anything else is taken as a regular expression.
 PRESETS = {
@@ -72,9 +75,16 @@ class Row:
     where: str
 
 
-def _entry_times(archive: Path) -> dict[str, datetime]:
+def lms_zone(root: Path):
+    """The zone of the LMS's timestamps: the calendar's ``term.lms_time_zone`` (UTC without a calendar)."""
+    calendar = find_calendar(root)
+    return calendar.lms_zone if calendar else timezone.utc
+
+
+def _entry_times(archive: Path, zone) -> dict[str, datetime]:
+    """Each entry's date in UTC: a zip stores the LMS server's wall-clock time, with no zone, read in ``zone``."""
     with zipfile.ZipFile(archive) as zf:
-        return {info.filename.rstrip("/"): datetime(*info.date_time, tzinfo=timezone.utc) for info in zf.infolist()}
+        return {info.filename.rstrip("/"): lms_timestamp(datetime(*info.date_time), zone) for info in zf.infolist()}
 
 
 def collect(root: Path, lab: str, archive: Path, pattern: str | None = None) -> list[Row]:
@@ -103,7 +113,8 @@ def collect(root: Path, lab: str, archive: Path, pattern: str | None = None) -> 
     archive_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy(archive, archive_dir / archive.name)
     ExtractorPlugin(config=pipeline.config).extract(str(archive_dir), str(extracted))
-    times = _entry_times(archive)
+    zone = lms_zone(root)
+    times = _entry_times(archive, zone)
     inner = extracted / archive.stem  # the extractor gives each archive its own folder
     top = inner if inner.is_dir() else extracted
 
@@ -131,7 +142,7 @@ def collect(root: Path, lab: str, archive: Path, pattern: str | None = None) -> 
                 rows.append(_set_aside(path, rel, sid, f"notebook under another name (expected {', '.join(expected)})", aside))
                 continue
             try:
-                when = datetime.fromisoformat(groups["timestamp"]) if groups.get("timestamp") else times.get(
+                when = lms_timestamp(datetime.fromisoformat(groups["timestamp"]), zone) if groups.get("timestamp") else times.get(
                     f"{archive.stem}/{rel}" if inner.is_dir() else rel) or times.get(rel)
             except ValueError:
                 when = None
@@ -182,4 +193,7 @@ def run_collect(root: Path, lab: str, archive: Path, pattern: str | None = None)
     Console().print(table)
     n_in = sum(r.outcome.startswith("imported") for r in rows)
     print(f"{n_in} imported, {len(rows) - n_in} kept aside (see downloaded/{lab}/set_aside/ and collect_report.csv)")
+    zone = lms_zone(root)
+    print(f"submission times read in the LMS's zone {zone}"
+          + ("" if find_calendar(root) else " (no calendar.yaml: set term.lms_time_zone there)") + ", written in UTC")
     return 0

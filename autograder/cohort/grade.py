@@ -18,6 +18,7 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.cohort.duedates import apply_calendar
 from autograder.cohort.limits import Limits
 from autograder.cohort.pipeline import Pipeline
 from autograder.cohort.state import GradingState, submission_digest
@@ -195,6 +196,7 @@ def grade_labs(root: Path, labs: list[str], *, client=None, students: list[str] 
     from autograder.cohort.progress import GradingProgress
 
     graders = {lab: Grader(root, lab, limit_overrides, force, sandbox) for lab in labs}
+    apply_calendar(root, labs)  # due dates, extensions and penalties of what is already graded, from the calendar
     todo = {lab: graders[lab].students(students) for lab in labs}
     results: dict[str, list[Result]] = {lab: [] for lab in labs}
     runnable: list[tuple[str, str, str]] = []
@@ -263,10 +265,32 @@ def grade_labs(root: Path, labs: list[str], *, client=None, students: list[str] 
                 bar.advance(row)
                 if queue:
                     submit_next()
+    applied = apply_calendar(root, labs)  # the submissions recorded in this run too (zeros included)
+    late = _late_notes(root, labs)
     for lab in labs:
         order = {s: i for i, s in enumerate(todo[lab])}
         results[lab].sort(key=lambda r: order.get(r.student, 0))
+        for row in results[lab]:
+            if (lab, row.student) in late:
+                row.reasons.append(late[(lab, row.student)])
+    if applied and applied.no_session:
+        print(f"not in a lab session (due at the earliest session's deadline): {', '.join(sorted(applied.no_session))}")
     return results
+
+
+def _late_notes(root: Path, labs: list[str]) -> dict[tuple[str, str], str]:
+    """``{(lab, student): "7.5 h late: penalty 1.2"}`` for the late submissions of ``labs``."""
+    from nbgrader.api import Gradebook
+
+    pipeline = Pipeline(root)
+    out = {}
+    with Gradebook(pipeline.db_url, pipeline.coursedir.course_id) as gb:
+        for lab in labs:
+            for sub in gb.assignment_submissions(lab):
+                if sub.total_seconds_late > 0:
+                    out[(lab, sub.student.id)] = (f"{sub.total_seconds_late / 3600:.1f} h late: penalty "
+                                                  f"{float(sub.late_submission_penalty or 0):.2f}")
+    return out
 
 
 def make_client(scheduler: str | None, workers: int):

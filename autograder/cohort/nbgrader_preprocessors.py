@@ -23,6 +23,14 @@ validation skip them (nbclient's ``skip_cells_with_tag``, set to :data:`EXPERIME
 from the restored source, never taken from the submission: a student who tagged a test cell to have
 it skipped (a skipped test cell has no error, which plain nbgrader would score as passed) loses the
 tag, and so does any cell of the student's own.
+
+:class:`ApplyCalendar`: while sanitising a submission for autograding (plain ``nbgrader autograde`` and
+``dlcourse grade`` alike), sets the lab's due date and this student's extension from the course calendar
+(:mod:`autograder.cohort.duedates`), so that nbgrader's ``AssignLatePenalties`` at the end of the same
+autograde computes the lateness of the student's own session.
+
+:class:`LatenessNote`: for feedback. A first cell saying when the lab was due for this student (their
+session, any extension), when it was submitted, how many hours late and the late penalty.
 """
 from __future__ import annotations
 
@@ -30,7 +38,11 @@ import re
 
 import nbformat
 from nbgrader import utils
+from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor, OverwriteCells
+
+from autograder.cohort.duedates import apply_to_submission, lateness
+from autograder.cohort.late_policy import LatePenalty, describe
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -93,3 +105,36 @@ class MarkExperiments(NbGraderPreprocessor):
         if tags or "tags" in cell.get("metadata", {}):
             cell.metadata["tags"] = tags
         return cell, resources
+
+
+class ApplyCalendar(NbGraderPreprocessor):
+    """Due date and extension of the submission being autograded, from the course calendar."""
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        apply_to_submission(CourseDirectory(config=self.config).root, info["db_url"], info["assignment"],
+                            info["student"])
+        return nb, resources
+
+
+class LatenessNote(NbGraderPreprocessor):
+    """A first markdown cell in the feedback: due date, submission time, hours late, penalty."""
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        root = CourseDirectory(config=self.config).root
+        facts = lateness(root, info["assignment"], info["student"])
+        if facts is None or (facts["due"] is None and facts["calendar"] is None):
+            return nb, resources  # a course without due dates: nothing to say
+        calendar = facts["calendar"]
+        show = calendar.local if calendar else (lambda when: f"{when:%Y-%m-%d %H:%M} UTC" if when else "(none)")
+        due = show(facts["due"]) if facts["due"] else "no due date"
+        lines = [f"**Due:** {due} · **submitted:** {show(facts['submitted']) if facts['submitted'] else '(no time)'}"]
+        if facts["hours_late"] > 0:
+            policy = LatePenalty(config=self.config).policy()
+            lines.append(f"**{facts['hours_late']:.1f} hours late**: late penalty {facts['penalty']:.2f} points "
+                         f"({describe(policy)}).")
+        else:
+            lines.append("On time: no late penalty.")
+        nb.cells.insert(0, nbformat.v4.new_markdown_cell("  \n".join(lines), metadata={"dlcourse": "lateness"}))
+        return nb, resources

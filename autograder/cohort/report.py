@@ -2,9 +2,12 @@
 
 Writes into ``<course>/reports/<lab>/``:
 
-* ``grades.csv``: nbgrader's own ``export`` (every lab, every student);
-* ``lms_grades.csv``: this lab only, one row per student, shaped for an LMS grade import
-  (``id, first_name, last_name, email, score, max_score, percent``);
+* ``grades.csv``: nbgrader's own ``export`` of this lab (every roster student; ``raw_score``,
+  ``late_submission_penalty`` and ``score`` after it);
+* ``lms_grades.csv``: this lab for the LMS grade import, through the one exporter
+  (:mod:`autograder.cohort.lms_export`): every roster student, the identifier Moodle matches, the score
+  after the late penalty in the lab's grade item and a feedback column (0 and "no submission" for a
+  student who handed nothing in);
 * ``questions.csv``: per graded cell, points, mean score and the share of students with full marks;
 * ``histogram.png`` (total scores) and ``questions.png`` (mean score per question, as a fraction);
 * ``index.html``: one page holding all of the above, with the grading outcomes of ``dlcourse grade``.
@@ -18,8 +21,10 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook
 
+from autograder.cohort.lms_export import GradeItem, identifier_for, roster_students, write_lms_csv
 from autograder.cohort.pipeline import Pipeline
 from autograder.course import nbgrader
+from autograder.course.schedule import find_calendar, from_gradebook
 
 
 def lab_scores(root: Path, lab: str) -> tuple[list[dict], list[str], dict[str, float]]:
@@ -40,7 +45,9 @@ def lab_scores(root: Path, lab: str) -> tuple[list[dict], list[str], dict[str, f
                     per[grade.name] = float(grade.score)
             rows.append({"id": student.id, "first_name": student.first_name or "", "last_name": student.last_name or "",
                          "email": student.email or "", "score": float(sub.score), "max_score": float(sub.max_score),
-                         "late_penalty": float(sub.late_submission_penalty or 0), "per_question": per})
+                         "late_penalty": float(sub.late_submission_penalty or 0), "per_question": per,
+                         "duedate": from_gradebook(sub.duedate), "timestamp": from_gradebook(sub.timestamp),
+                         "hours_late": float(sub.total_seconds_late or 0) / 3600})
     rows.sort(key=lambda r: r["id"])
     return rows, questions, points
 
@@ -79,15 +86,25 @@ def write_report(root: Path, lab: str, out: Path | None = None) -> Path:
     rows, questions, points = lab_scores(root, lab)
     if not rows:
         raise SystemExit(f"no graded submission of {lab} in {root}: run `dlcourse grade {lab}` first")
-    nbgrader("export", f"--to={out / 'grades.csv'}", root=root)
-
-    with open(out / "lms_grades.csv", "w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["id", "first_name", "last_name", "email", "score", "max_score", "percent"])
-        for r in rows:
-            pct = 100 * r["score"] / r["max_score"] if r["max_score"] else 0.0
-            w.writerow([r["id"], r["first_name"], r["last_name"], r["email"], f"{r['score']:.2f}",
-                        f"{r['max_score']:g}", f"{pct:.1f}"])
+    nbgrader("export", f"--to={out / 'grades.csv'}", f"--ExportPlugin.assignment=['{lab}']", root=root)
+    calendar = find_calendar(root)
+    show = calendar.local if calendar else (lambda when: f"{when:%Y-%m-%d %H:%M} UTC" if when else "(none)")
+    pipeline = Pipeline(root)
+    roster = roster_students(pipeline.db_url, pipeline.coursedir.course_id)
+    item = GradeItem(calendar.lms_item(lab) if calendar else lab)
+    by_id = {r["id"]: r for r in rows}
+    for student in roster:
+        r = by_id.get(student.id)
+        if r is None:
+            item.grades[student.id], item.feedback[student.id] = 0.0, f"no submission of {lab}: 0"
+            continue
+        net = max(0.0, r["score"] - r["late_penalty"])
+        item.grades[student.id] = net
+        text = f"{net:.2f} of {r['max_score']:g} points"
+        if r["late_penalty"] or r["hours_late"] > 0:
+            text += f"; {r['hours_late']:.1f} h late, late penalty {r['late_penalty']:.2f}"
+        item.feedback[student.id] = text
+    write_lms_csv(out / "lms_grades.csv", roster, [item], identifier_for(calendar, roster))
 
     stats = []
     for q in questions:
@@ -108,7 +125,14 @@ def write_report(root: Path, lab: str, out: Path | None = None) -> Path:
     student_rows = "".join(
         f"<tr><td>{esc(r['id'])}</td><td>{esc((r['first_name'] + ' ' + r['last_name']).strip())}</td>"
         f"<td class=n>{r['score']:.2f} / {r['max_score']:g}</td>"
+        f"<td>{esc(show(r['duedate']) if r['duedate'] else 'no due date')}</td>"
+        f"<td>{esc(show(r['timestamp']) if r['timestamp'] else '')}</td>"
+        f"<td class=n>{r['hours_late']:.1f}</td><td class=n>{r['late_penalty']:.2f}</td>"
         f"<td>{esc('; '.join(outcomes.get(r['id'], {}).get('reasons', [])))}</td></tr>" for r in rows)
+    student_rows += "".join(
+        f"<tr><td>{esc(s.id)}</td><td>{esc((s.first_name + ' ' + s.last_name).strip())}</td>"
+        f"<td class=n>0 (no submission)</td><td></td><td></td><td></td><td></td><td></td></tr>"
+        for s in roster if s.id not in by_id)
     question_rows = "".join(
         f"<tr><td>{esc(s['question'])}</td><td class=n>{s['points']:g}</td><td class=n>{s['mean']:.2f}</td>"
         f"<td class=n>{100 * s['full_marks_rate']:.0f}%</td></tr>" for s in stats)
@@ -118,11 +142,13 @@ def write_report(root: Path, lab: str, out: Path | None = None) -> Path:
 td,th{{border:1px solid #ccc;padding:.2em .5em}}td.n{{text-align:right}}</style></head><body>
 <h1>{esc(lab)}: grading report</h1>
 <p>{len(rows)} submissions graded; mean {mean_total:.2f} / {rows[0]['max_score']:g}.
+Scores are before the late penalty, which is its own column (the CSVs' scores are after it).
 Files: <a href="grades.csv">grades.csv</a> (nbgrader export), <a href="lms_grades.csv">lms_grades.csv</a>
-(LMS import), <a href="questions.csv">questions.csv</a>.</p>
+(LMS import, after penalties), <a href="questions.csv">questions.csv</a>.</p>
 <img src="histogram.png" alt="score histogram"> <img src="questions.png" alt="per-question means">
 <h2>Per question</h2><table><tr><th>question</th><th>points</th><th>mean</th><th>full marks</th></tr>{question_rows}</table>
-<h2>Per student</h2><table><tr><th>id</th><th>name</th><th>score</th><th>grading notes</th></tr>{student_rows}</table>
+<h2>Per student</h2><table><tr><th>id</th><th>name</th><th>score</th><th>due</th><th>submitted</th>
+<th>hours late</th><th>late penalty</th><th>grading notes</th></tr>{student_rows}</table>
 </body></html>"""
     (out / "index.html").write_text(page)
     return out / "index.html"

@@ -5,6 +5,9 @@
     dlcourse viva sheet --student S [--last N]     one student's sheet (HTML, Markdown, PDF)
     dlcourse viva sheets --all [--last N]          a sheet for every student of the gradebook
     dlcourse viva similarity LAB                   the cohort page of one lab
+    dlcourse viva mark S --labs L.. --date D --examiner E (--marks M.. | --total T)   record a viva
+    dlcourse viva mark --csv marks.csv             record the vivas of an examiners' CSV (all or none)
+    dlcourse viva marks [--student S] [--history]  the vivas recorded (with every correction)
 
 Each takes ``--course ROOT`` (the graded course root: ``gradebook.db``, ``submitted/``, ``autograded/``;
 default the repository root), ``--out DIR`` (default ``ROOT/viva/``) and ``--threshold T`` (the
@@ -56,7 +59,7 @@ def register(subparsers) -> argparse.ArgumentParser:
         "viva", help="viva review sheets and cohort similarity pages (for examiners)",
         description="Viva review sheets (one per student, with model answers: examiners only) and the "
                     "similarity pages of a lab's submissions, read from a graded course root.")
-    sub = viva.add_subparsers(dest="viva_command", required=True, metavar="{sheet,sheets,similarity}")
+    sub = viva.add_subparsers(dest="viva_command", required=True, metavar="{sheet,sheets,similarity,mark,marks}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--course", type=Path, default=REPO, metavar="ROOT",
                         help="graded course root: gradebook.db, submitted/, autograded/ (default: the repository root)")
@@ -78,6 +81,29 @@ def register(subparsers) -> argparse.ArgumentParser:
                        description="Compare every pair of LAB's submissions; write DIR/similarity/LAB.html, "
                                    "LAB-heatmap.png and LAB-pairs.csv and print the flagged pairs.")
     p.add_argument("lab", metavar="LAB")
+    course = argparse.ArgumentParser(add_help=False)
+    course.add_argument("--course", type=Path, default=REPO, metavar="ROOT",
+                        help="graded course root (default: the repository root)")
+    p = sub.add_parser("mark", parents=[course], help="record a student's viva (or a CSV of vivas) in the gradebook",
+                       description="Record a viva: the labs it covered, date, examiner, marks per question in the "
+                                   "order of the review sheet (or a total), comment. Stored in the course's gradebook "
+                                   "database (table dlcourse_viva_mark); a correction needs --amend and --reason and "
+                                   "keeps the row it replaces. Bad input is refused and nothing is written.")
+    p.add_argument("student", nargs="?", metavar="S", help="the student id (omit with --csv)")
+    p.add_argument("--labs", nargs="+", metavar="LAB", help="the labs the viva covered (one viva round)")
+    p.add_argument("--date", help="the day of the viva, YYYY-MM-DD")
+    p.add_argument("--examiner", help="who examined (with --csv: for rows that leave it empty)")
+    p.add_argument("--marks", nargs="+", type=float, metavar="M", help="marks per question, Q1 first")
+    p.add_argument("--total", type=float, help="a total mark instead (out of the round's max_marks)")
+    p.add_argument("--comment", default="")
+    p.add_argument("--amend", action="store_true", help="correct the student's viva of these labs")
+    p.add_argument("--reason", default="", help="why it is corrected (required with --amend)")
+    p.add_argument("--by", default=None, help="who records it (default: your login name)")
+    p.add_argument("--csv", type=Path, help="record every viva of this CSV (columns: student, labs, date, examiner, "
+                                            "q1..q8 or total, comment, amend, reason)")
+    p = sub.add_parser("marks", parents=[course], help="list the vivas recorded")
+    p.add_argument("--student", metavar="S")
+    p.add_argument("--history", action="store_true", help="every row, corrections and what they replaced")
     viva.set_defaults(viva_run=run)
     return viva
 
@@ -120,12 +146,50 @@ def _similarity(args) -> int:
     return 0
 
 
+def _mark(args) -> int:
+    from autograder.viva.marks import MarkError, VivaEntry, read_marks_csv, record_vivas
+
+    if args.csv:
+        if args.student or args.labs or args.marks or args.total is not None:
+            raise MarkError("--csv takes the vivas from the file: give no student, --labs, --marks or --total")
+        entries = read_marks_csv(args.csv, examiner=args.examiner or "")
+    else:
+        if not args.student:
+            raise MarkError("name the student (or --csv FILE)")
+        entries = [VivaEntry(args.student, args.labs or [], args.date or "", args.examiner or "", args.marks,
+                             args.total, args.comment, args.amend, args.reason)]
+    for v in record_vivas(args.course, entries, by=args.by):
+        print(f"recorded: {v.student} {v.round} ({', '.join(v.labs)}) {v.total:g}/{v.max_total:g} by {v.examiner} on "
+              f"{v.viva_date}" + (f" (correction: {v.reason})" if v.reason else ""))
+    return 0
+
+
+def _marks(args) -> int:
+    from autograder.viva.marks import current_vivas, history
+
+    rows = history(args.course, args.student) if args.history else [
+        v for (student, _), v in sorted(current_vivas(args.course).items()) if not args.student or student == args.student]
+    for v in rows:
+        marks = f" [{' '.join(f'{m:g}' for m in v.marks)}]" if v.marks else ""
+        state = f" superseded by #{v.superseded_by}" if v.superseded_by else ""
+        print(f"#{v.id} {v.student} {v.round} {v.total:g}/{v.max_total:g}{marks} {v.viva_date} {v.examiner}; "
+              f"recorded {v.recorded_at} by {v.recorded_by}{'; why: ' + v.reason if v.reason else ''}{state}"
+              + (f"; {v.comment}" if v.comment else ""))
+    if not rows:
+        print("no vivas recorded")
+    return 0
+
+
 def run(args) -> int:
     """Carry out ``dlcourse viva ...``; print errors as one line on stderr and return 1."""
     from autograder.viva.records import RecordError, graded_labs, students
     from autograder.viva.sheets import write_similarity_pages
 
     try:
+        if args.viva_command == "mark":
+            return _mark(args)
+        if args.viva_command == "marks":
+            return _marks(args)
         if args.viva_command == "similarity":
             return _similarity(args)
         similarities: dict = {}

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from autograder.course.schedule import Calendar, find_calendar
 from autograder.viva.bank import Question
 from autograder.viva.records import LabRecord, StudentRecord, read_student
 from autograder.viva.render import base_css, environment, pct, write_pdf
@@ -55,9 +56,21 @@ class Sheet:
     questions: list[Chosen]
     threshold: float
     _functions: dict[str, set[str]] = field(default_factory=dict)
+    per_question: float = 2.0                # each question is marked 0..this (the calendar's vivas.marks_per_question)
+    calendar: Optional[Calendar] = None
 
     def functions_of(self, lab: str) -> set[str]:
         return self._functions.get(lab, set())
+
+    @property
+    def max_total(self) -> float:
+        return self.per_question * len(self.questions)
+
+    def when(self, moment) -> str:
+        """A gradebook time (naive UTC) in the term's zone (UTC without a calendar)."""
+        if moment is None:
+            return ""
+        return self.calendar.local(moment) if self.calendar else f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
 def flags_of(similarity: LabSimilarity, student: str) -> tuple[list[Flag], dict[str, str]]:
@@ -98,7 +111,9 @@ def build_sheet(root: Path, student: str, last: Optional[int] = DEFAULT_LAST, *,
         concerns.append(LabConcerns.from_record(lab, copied))
     questions = choose(student, concerns, bank=bank)
     functions = {v.record.lab: {f.name for f in v.record.functions} for v in views}
-    return Sheet(record, views, questions, threshold, functions)
+    calendar = find_calendar(root)
+    return Sheet(record, views, questions, threshold, functions,
+                 per_question=calendar.marks_per_question if calendar else 2.0, calendar=calendar)
 
 
 def render_html(sheet: Sheet) -> str:

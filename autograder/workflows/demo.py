@@ -12,10 +12,18 @@ eve        a solution cell that loops forever in lab 2 (interrupted by the per-c
 fay        a corrupt notebook file for lab 3 (truncated JSON)
 =========  ==================================================================
 
-The run goes the way a TA's does: ``dlcourse roster import``, ``dlcourse collect`` of one Moodle-style
-zip per lab, ``dlcourse grade`` on a Dask LocalCluster, ``dlcourse report`` and ``dlcourse feedback``,
-then plain ``nbgrader export``. A submission that cannot be graded gets 0 and a reason, and never
-stops the run.
+The students are spread over the three lab sessions of the course calendar (the repository's
+``calendar.yaml``, copied into the demo's course root): ada and ben on Tuesday, cam and dee on Wednesday,
+eve and fay on Thursday. Each uploads a day after their lab, except: ada hands lab 1 in on the Saturday
+after it, 10:00, late for the Tuesday session (a late penalty); eve uploads at the same instant, on time
+only because her session is Thursday; dee hands lab 2 in 30 h late and is then granted an extension,
+which takes her penalty away without running anything again.
+
+The run goes the way a TA's does: ``dlcourse calendar``, ``dlcourse roster import`` (with sessions),
+``dlcourse collect`` of one Moodle-style zip per lab, ``dlcourse grade`` on a Dask LocalCluster,
+``dlcourse report`` and ``dlcourse feedback``, ``dlcourse extend``, ``dlcourse viva mark`` for two
+students, ``dlcourse course-grades``, then plain ``nbgrader export``. A submission that cannot be graded
+gets 0 and a reason, and never stops the run.
 """
 from __future__ import annotations
 
@@ -23,6 +31,7 @@ import csv
 import shutil
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import nbformat
@@ -107,24 +116,45 @@ def reasons(root: Path, lab: str, student: str, scores: dict | None) -> list[str
     return out
 
 
-#: The demo's class list (ids are the folder names under submitted/).
+#: The demo's class list (ids are the folder names under submitted/) and each student's lab session.
 ROSTER = [("ada", "Ada", "Lovelace"), ("ben", "Ben", "Okafor"), ("cam", "Cam", "Duarte"),
           ("dee", "Dee", "Ng"), ("eve", "Eve", "Moreau"), ("fay", "Fay", "Haddad")]
+SESSIONS = {"ada": "tue", "ben": "tue", "cam": "wed", "dee": "wed", "eve": "thu", "fay": "thu"}
+#: Saturday of the lab's week, 10:00 (term zone): late for Tuesday's session, on time for Thursday's.
+SAME_INSTANT = {("ada", "lab01_neurons_losses"), ("eve", "lab01_neurons_losses")}
+LATE_THEN_EXTENDED = ("dee", "lab02_backprop", 30)       # hours after her deadline; then `dlcourse extend`
+VIVAS = {"ada": {"marks": [2, 2, 1, 2, 2]}, "dee": {"total": 6}}
 
 
 def write_roster(root: Path) -> Path:
     path = root / "students.csv"
     with open(path, "w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["id", "first_name", "last_name", "email"])
+        w.writerow(["id", "first_name", "last_name", "email", "session"])
         for sid, first, last in ROSTER:
-            w.writerow([sid, first, last, f"{sid}@uni.example"])
+            w.writerow([sid, first, last, f"{sid}@uni.example", SESSIONS[sid]])
     return path
 
 
+def upload_time(calendar, lab: str, student: str) -> datetime:
+    """When the demo's ``student`` uploads ``lab`` (aware, term zone)."""
+    session = SESSIONS[student]
+    if (student, lab) in SAME_INSTANT:
+        saturday = calendar.week_start(calendar.labs[lab].week) + timedelta(days=5)
+        return datetime.combine(saturday, datetime.min.time(), calendar.zone).replace(hour=10)
+    if (student, lab) == LATE_THEN_EXTENDED[:2]:
+        return calendar.deadline(lab, session) + timedelta(hours=LATE_THEN_EXTENDED[2])
+    return calendar.lab_end(lab, session) + timedelta(days=1, hours=3)
+
+
 def build_lms_archive(root: Path, lab: str, dest: Path) -> Path:
-    """The cohort's notebooks for ``lab`` as a Moodle "Download all submissions" zip at ``dest``."""
+    """The cohort's notebooks for ``lab`` as a Moodle "Download all submissions" zip at ``dest``; each
+    entry's date is the upload time, in the LMS's zone, as Moodle writes it."""
     import zipfile
+
+    from autograder.course.schedule import find_calendar
+
+    calendar = find_calendar(root)
 
     staging = root / "lms" / lab
     build_cohort_into(root, lab, staging)
@@ -133,8 +163,10 @@ def build_lms_archive(root: Path, lab: str, dest: Path) -> Path:
     with zipfile.ZipFile(dest, "w") as zf:
         for k, student in enumerate(STUDENTS):
             nb = staging / student / f"{lab}.ipynb"
+            when = upload_time(calendar, lab, student).astimezone(calendar.lms_zone) if calendar else \
+                datetime(2026, 11, 20, 17, 0, 0)
             info = zipfile.ZipInfo(f"{names[student]}_{1000 + k}_assignsubmission_file_/{lab}.ipynb",
-                                   date_time=(2026, 11, 20, 17, 0, 0))
+                                   date_time=when.timetuple()[:6])
             zf.writestr(info, nb.read_bytes())
     return dest
 
@@ -149,12 +181,18 @@ def build_cohort_into(root: Path, lab: str, folder: Path) -> None:
 
 
 def run_demo(out: str = "build/demo", lab_ids: list[str] | None = None, workers: int = 2) -> int:
-    """Release, import the roster and an LMS download per lab, grade on Dask, report, feedback, table."""
+    """Calendar, release, roster with sessions, an LMS download per lab, grade on Dask, report, feedback,
+    an extension, viva marks, the Lab item, the table."""
     from autograder.cohort.collect import collect
+    from autograder.cohort.duedates import grant_extension
     from autograder.cohort.feedback import write_feedback
     from autograder.cohort.grade import run_grade
     from autograder.cohort.report import write_report
     from autograder.cohort.roster import import_roster
+    from autograder.course.schedule import CALENDAR_FILE, load_calendar
+    from autograder.viva.marks import VivaEntry, record_vivas
+    from autograder.workflows.calendar_command import run_calendar
+    from autograder.workflows.course_grades import print_course_grades, write_course_grades
 
     root = (REPO / out).resolve() if not Path(out).is_absolute() else Path(out)
     if root.exists():
@@ -165,31 +203,73 @@ def run_demo(out: str = "build/demo", lab_ids: list[str] | None = None, workers:
     unknown = sorted(set(lab_ids) - set(all_labs))
     if unknown:
         raise SystemExit(f"unknown lab(s) {unknown}; labs in source/: {all_labs}")
+    print(f"1/9 dlcourse calendar --ics: the term's schedule ({CALENDAR_FILE} copied from the repository)")
+    shutil.copy(REPO / CALENDAR_FILE, root / CALENDAR_FILE)
+    calendar = load_calendar(root)
+    run_calendar(root, ics=root / "schedule", want_ics=True)
     # The demo's own release/ (never the repository's: a TA's edited source/ would rewrite it), of the
     # labs it grades only, from the committed source/ as it is (viva-prep pages included).
-    print(f"1/6 nbgrader generate_assignment into {root / 'release'} ({len(lab_ids)} labs)")
+    print(f"2/9 nbgrader generate_assignment into {root / 'release'} ({len(lab_ids)} labs; due dates from the calendar)")
     regenerate_release(lab_ids, root=root, quiet=True, refresh_viva=False)
-    print("2/6 dlcourse roster import students.csv")
-    created, _ = import_roster(root, write_roster(root))
-    print(f"    {created} students")
-    print(f"3/6 dlcourse collect: one Moodle-style zip per lab ({', '.join(lab_ids)})")
+    print("3/9 dlcourse roster import students.csv (with a session column)")
+    created, _ = import_roster(root, write_roster(root), by="demo")
+    print(f"    {created} students: " + ", ".join(f"{s} {SESSIONS[s]}" for s in STUDENTS))
+    print(f"4/9 dlcourse collect: one Moodle-style zip per lab ({', '.join(lab_ids)})")
     for lab in lab_ids:
         rows = collect(root, lab, build_lms_archive(root, lab, root / "lms" / f"{lab}.zip"))
         print(f"    {lab}: {sum(r.outcome.startswith('imported') for r in rows)} imported, "
               f"{sum(not r.outcome.startswith('imported') for r in rows)} kept aside")
-    print(f"4/6 dlcourse grade --workers {workers} (Dask LocalCluster; one kernel per submission)")
+    print(f"5/9 dlcourse grade --workers {workers} (Dask LocalCluster; one kernel per submission)")
     t0 = time.perf_counter()
     run_grade(root, lab_ids, workers=workers, progress=sys.stderr.isatty())
     print(f"    graded in {time.perf_counter() - t0:.0f} s")
-    print("5/6 dlcourse report and dlcourse feedback")
+    student, lab, hours = LATE_THEN_EXTENDED
+    if lab in lab_ids:
+        print(f"6/9 dlcourse extend {student} {lab} --days 2 --reason 'medical certificate' (no notebook runs again)")
+        due, applied = grant_extension(root, student, lab, days=2, reason="medical certificate", by="demo")
+        for lab_, who, old, new in applied.penalties:
+            print(f"    {who} {lab_}: late penalty {old:.2f} -> {new:.2f} (now due {calendar.local(due.due)})")
+    else:
+        print(f"6/9 (no extension: {lab} is not graded in this run)")
+    print("7/9 dlcourse report and dlcourse feedback")
     for lab in lab_ids:
         page = write_report(root, lab)
         files, _ = write_feedback(root, lab)
         print(f"    {lab}: {page.relative_to(root)}, {len(files)} feedback pages")
-    print("6/6 exporting grades with nbgrader export")
+    viva_round = calendar.round_of(lab_ids[:1])
+    viva_labs = [lab for lab in lab_ids if calendar.round_of([lab]) == viva_round]
+    print(f"8/9 dlcourse viva mark for {' and '.join(VIVAS)} (labs {', '.join(viva_labs)})")
+    stored = record_vivas(root, [VivaEntry(sid, viva_labs, f"{calendar.week_start(viva_round.week) + timedelta(days=1):%Y-%m-%d}", "A. Paul",
+                                           given.get("marks"), given.get("total"), comment="demo viva")
+                                 for sid, given in VIVAS.items()], by="demo")
+    for v in stored:
+        print(f"    {v.student} {v.round}: {v.total:g}/{v.max_total:g}")
+    print("9/9 dlcourse course-grades, and plain nbgrader export")
+    grades = write_course_grades(root)
     nbgrader("export", f"--to={root / 'grades.csv'}", root=root)
     print_table(root, lab_ids)
+    print_lateness(root, lab_ids, calendar)
+    print()
+    print_course_grades(grades)
+    print(f"reports/course-grades.csv (Lab item), course-grades-lms.csv (LMS import): {root / 'reports'}")
     return 0
+
+
+def print_lateness(root: Path, lab_ids: list[str], calendar) -> None:
+    """Who was late, for which session's deadline, with what penalty (from nbgrader's gradebook)."""
+    from nbgrader.api import Gradebook
+
+    from autograder.cohort.gradebook import db_url
+
+    print("\nDue dates per session (nbgrader duedate + extension):")
+    with Gradebook(db_url(root)) as gb:
+        for lab in lab_ids:
+            for sub in sorted(gb.assignment_submissions(lab), key=lambda x: x.student.id):
+                if (sub.student.id, lab) in SAME_INSTANT or (sub.student.id, lab) == LATE_THEN_EXTENDED[:2]:
+                    state = (f"{sub.total_seconds_late / 3600:.1f} h late, penalty {sub.late_submission_penalty or 0:.2f}"
+                             if sub.total_seconds_late > 0 else "on time")
+                    print(f"  {sub.student.id} ({SESSIONS[sub.student.id]}) {lab}: submitted "
+                          f"{calendar.local(sub.timestamp)}, due {calendar.local(sub.duedate)}: {state}")
 
 
 def print_table(root: Path, lab_ids: list[str]) -> None:
@@ -211,4 +291,4 @@ def print_table(root: Path, lab_ids: list[str]) -> None:
     print()
     print("Reasons:")
     print("\n".join(notes) if notes else "  (none)")
-    print(f"\ngrades.csv (nbgrader export): {root / 'grades.csv'}")
+    print(f"\ngrades.csv (nbgrader export: raw_score, late_submission_penalty, score after it): {root / 'grades.csv'}")

@@ -6,6 +6,7 @@
       pyproject.toml            installs the student toolkit: ``pip install -e .``
       labkit/                   the student toolkit (checks, data, plots, device)
       labs/<lab>/               each lab's release folder (notebook, viva-prep page)
+      schedule/                 the term's schedule: index.html and one iCalendar file per lab session
 
 Nothing of ``solutions/``, ``autograder/`` or ``source/`` goes in; ``tests/test_publish.py`` checks
 the bundle, ``release/`` and feedback for solution code, hidden tests and grading secrets.
@@ -17,7 +18,11 @@ import shutil
 import zipfile
 from pathlib import Path
 
+from autograder.cohort.late_policy import LatePenalty, describe
+from autograder.cohort.pipeline import load_config
 from autograder.course import RELEASE, REPO, labs
+from autograder.course.schedule import find_calendar
+from autograder.course.schedule_pages import write_schedule
 
 #: Packages of the course environment that a student's kernel needs (pins taken from constraints.txt).
 STUDENT_PACKAGES = ["numpy", "scipy", "matplotlib", "scikit-learn", "statsmodels", "networkx", "names", "torch",
@@ -33,6 +38,9 @@ python3 -m venv .venv
 .venv/bin/pip install -e .          # the course toolkit, `labkit`
 .venv/bin/jupyter lab labs/
 ```
+
+`schedule/index.html` lists every lab of your own lab session with its date and its deadline, and
+the late policy; import `schedule/<session>.ics` into your calendar app to get the labs and deadlines.
 
 Each `labs/<lab>/` folder holds the lab notebook and `viva-prep-<lab>.md`, the questions to prepare
 for your viva. In a notebook, fill in every cell that says `# YOUR CODE HERE` and run the check cell
@@ -93,6 +101,9 @@ def build_bundle(out: Path | None = None, lab_ids: list[str] | None = None) -> t
         if not src.is_dir():
             raise SystemExit(f"release/{lab} is missing: run `dlcourse release {lab}` first")
         shutil.copytree(src, out / "labs" / lab, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    calendar = find_calendar(REPO)
+    if calendar is not None:
+        write_schedule(calendar, out / "schedule", describe(LatePenalty(config=load_config(REPO)).policy()))
     archive = out.with_suffix(".zip")
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(p for p in out.rglob("*") if p.is_file()):

@@ -1,13 +1,16 @@
 """Regenerate ``release/`` from ``source/`` with plain ``nbgrader generate_assignment``.
 
 Before that, each lab's student-facing viva self-review page is rebuilt from the question bank into
-``source/<lab>/viva-prep-<lab>.md``, so that nbgrader releases it beside the notebook.
+``source/<lab>/viva-prep-<lab>.md``, so that nbgrader releases it beside the notebook. After it, the
+course calendar's due dates go into the gradebook (:func:`autograder.cohort.duedates.apply_calendar`).
 """
 from __future__ import annotations
 
 from pathlib import Path
 
+from autograder.cohort.duedates import apply_calendar
 from autograder.course import REPO, SOURCE, labs, nbgrader
+from autograder.course.schedule import find_calendar, from_gradebook
 
 
 def regenerate_release(lab_ids: list[str] | None = None, root: Path = REPO, quiet: bool = False,
@@ -29,6 +32,10 @@ def regenerate_release(lab_ids: list[str] | None = None, root: Path = REPO, quie
         nbgrader("generate_assignment", lab, "--force", root=root)
         if not quiet:
             print(f"released {lab} -> {Path(root) / 'release' / lab}")
+    applied = apply_calendar(root, chosen)  # the due dates of the course calendar, into the gradebook
+    if applied and not quiet:
+        for lab, due in applied.duedates.items():
+            print(f"{lab}: due {find_calendar(root).local(from_gradebook(due))} (earliest session)")
     return chosen
 
 

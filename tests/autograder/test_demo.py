@@ -53,4 +53,12 @@ def test_the_demo_releases_into_its_own_course_and_leaves_the_repositorys_releas
     assert not own.is_symlink() and sorted(p.name for p in own.iterdir()) == [lab]
     rows = list(csv.DictReader(open(tmp_path / "demo" / "grades.csv")))
     assert {r["student_id"] for r in rows if r["assignment"] == lab} == set(STUDENTS)
-    assert "6/6 exporting grades" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "9/9 dlcourse course-grades" in out
+    # The cohort over the three sessions: ada (Tuesday) and eve (Thursday) upload lab 1 at the same instant.
+    assert "ada (tue) lab01_neurons_losses: submitted Sat 11 Jan 2025 10:00 IST, due Fri 10 Jan 2025 24:00 IST: 10.0 h late" in out
+    assert "eve (thu) lab01_neurons_losses: submitted Sat 11 Jan 2025 10:00 IST, due Sun 12 Jan 2025 24:00 IST: on time" in out
+    course = list(csv.DictReader(open(tmp_path / "demo" / "reports" / "course-grades.csv")))
+    assert [r["id"] for r in course] == sorted(STUDENTS)
+    vivas = {r["id"]: r["viva1 (/10)"] for r in course}
+    assert vivas["ada"] == "9" and vivas["dee"] == "6" and vivas["ben"] == "0"
