@@ -1,6 +1,8 @@
 """Activation functions and their derivatives (elementwise unless stated), NumPy float64.
 
-Derivatives are taken with respect to the pre-activation ``x`` and evaluated at ``x``.
+Every function takes ``x`` as an array of any shape or a scalar (a Python float or a 0-d NumPy value)
+and returns a float64 array of the same shape (0-d for a scalar). Derivatives are taken with respect to
+the pre-activation ``x`` and evaluated at ``x``.
 """
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import numpy as np
 
 
 def sigmoid(x):
-    """σ(x) = 1 / (1 + e^{-x}), computed without overflow for any x (e.g. ±1000)."""
+    """σ(x) = 1 / (1 + e^{-x}) (slide "Different Activation Functions: Sigmoid"), without overflow for any x (e.g. ±1000)."""
     x = np.asarray(x, dtype=np.float64)
     # e^{-|x|} never overflows; σ(x) = 1/(1+e^{-x}) for x >= 0 and e^{x}/(1+e^{x}) for x < 0.
     z = np.exp(-np.abs(x))
@@ -22,7 +24,10 @@ def sigmoid_derivative(x):
 
 
 def tanh(x):
-    """tanh(x) = (e^{x} − e^{-x}) / (e^{x} + e^{-x})."""
+    """tanh(x) = (1 − e^{-2x}) / (1 + e^{-2x}) (slide "Different Activation Functions: tanh").
+
+    That form is −inf/inf = nan in float64 for x below about −355; ``np.tanh`` is finite for any x.
+    """
     return np.tanh(np.asarray(x, dtype=np.float64))
 
 
@@ -33,7 +38,7 @@ def tanh_derivative(x):
 
 
 def relu(x):
-    """ReLU(x) = max(0, x)."""
+    """ReLU(x) = max(0, x) (slide "Different Activation Functions: ReLU")."""
     return np.maximum(np.asarray(x, dtype=np.float64), 0.0)
 
 
@@ -43,7 +48,8 @@ def relu_derivative(x):
 
 
 def leaky_relu(x, m=0.01):
-    """x for x > 0, else m·x."""
+    """x for x > 0, else m·x, with a slope 0 ≤ m < 1; the slides write LeakyReLU(x) = max(mx, x), the
+    same function for such m."""
     x = np.asarray(x, dtype=np.float64)
     return np.where(x > 0, x, m * x)
 
@@ -54,7 +60,11 @@ def leaky_relu_derivative(x, m=0.01):
 
 
 def softmax(y):
-    """softmax over the last axis: e^{y_i − max y} / Σ_j e^{y_j − max y}; stable for [1000, 1001, 1002]."""
+    """softmax over the last axis: e^{y_i − max y} / Σ_j e^{y_j − max y}; stable for [1000, 1001, 1002].
+
+    The slides write o_i = exp(y_i) / Σ_j exp(y_j) (slide "The Softmax operation"); subtracting the
+    maximum gives the same value without overflow. y: (..., k) or (k,).
+    """
     y = np.asarray(y, dtype=np.float64)
     e = np.exp(y - np.max(y, axis=-1, keepdims=True))
     return e / np.sum(e, axis=-1, keepdims=True)

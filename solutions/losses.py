@@ -1,8 +1,11 @@
 """Loss functions, their gradients, and one-hot encoding, NumPy float64.
 
 Regression losses compare predictions ``y`` with targets ``y_o`` of the same (any) shape and are the
-MEAN over all elements; their gradients are taken with respect to ``y`` (same shape as ``y``, so they
-carry the 1/y.size of the mean). Classification losses are the mean over samples (rows).
+MEAN over all N = y.size elements; their gradients are taken with respect to ``y`` (same shape as
+``y``, so they carry the 1/N of the mean). The slides write MSE = (1/N) Σ_i (y_o(i) − y(i))² with N
+the number of observations (slide "Losses for Regression: Mean Squared Error"), for scalar outputs;
+for outputs of shape (n, k) every one of the n·k outputs counts as an observation (``np.mean``, and
+``torch.nn.MSELoss``'s default). Classification losses are the mean over samples (rows).
 """
 from __future__ import annotations
 
@@ -54,7 +57,8 @@ def huber_grad(y, y_o, delta=1.0):
 def cross_entropy(p, y_o):
     """Cross-entropy of predicted probabilities p (n, k) against targets y_o (n, k) (one-hot or soft).
 
-    L = −(1/n) Σ_i Σ_k y_o[i, k] log p[i, k], where terms with y_o = 0 count 0 (even where p = 0);
+    L = −(1/n) Σ_i Σ_k y_o[i, k] log p[i, k] (the slides' L = −Σ_i y_oi log p_i of one sample, slide
+    "Losses for Classification: Cross Entropy Loss", averaged over the n samples), where terms with y_o = 0 count 0 (even where p = 0);
     a term with y_o > 0 and p = 0 makes L = inf.
     Returns a float.
     """
@@ -80,8 +84,8 @@ def cross_entropy_from_logits(z, labels):
 
 
 def one_hot(labels, num_classes):
-    """One-hot encoding: labels (n,) ints in [0, num_classes) -> float64 (n, num_classes) with
-    out[i, labels[i]] = 1 and zeros elsewhere."""
+    """One-hot encoding: labels (n,) ints in [0, num_classes), an array or a Python list ->
+    float64 (n, num_classes) with out[i, labels[i]] = 1 and zeros elsewhere."""
     labels = np.asarray(labels, dtype=np.int64)
     out = np.zeros((labels.size, num_classes), dtype=np.float64)
     out[np.arange(labels.size), labels] = 1.0

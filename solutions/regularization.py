@@ -15,6 +15,9 @@ import numpy as np
 def l2_penalty(weights, lam):
     """L2 penalty (weight decay) ½λ Σ_layers ‖W‖²_F = ½λ Σ_layers Σ_ij W_ij² (biases not penalised).
 
+    The slides write L_T(w) = L(w) + 0.5 Σ_i |w_i|² (slide "Parameter Norm Penalties"), without a
+    strength: λ = 1 is the slide's penalty.
+
     weights: list of ``(W, b)`` pairs, ``W`` (fan_in, fan_out), ``b`` (fan_out,).
     lam:     λ ≥ 0, the penalty strength (dimensionless: it multiplies squared weights).
     Returns a Python float, added to the data loss L.
@@ -32,7 +35,7 @@ def l2_penalty_grad(weights, lam):
 
 
 def l1_penalty(weights, lam):
-    """L1 penalty λ Σ_layers Σ_ij |W_ij| (biases not penalised).
+    """L1 penalty λ Σ_layers Σ_ij |W_ij| (biases not penalised); λ = 1 is the slides' Σ_i |w_i|.
 
     weights: list of ``(W, b)`` pairs. Returns a Python float.
     """
@@ -54,6 +57,10 @@ def dropout_forward(x, p, train, rng):
     Training (``train=True``): keep = ``rng.random(x.shape) >= p`` (one draw, each unit kept with
     probability 1 − p), mask = keep / (1 − p), out = x ⊙ mask, so E[out] = x.
     Evaluation (``train=False``): out = x, mask = ones (nothing to rescale at test time).
+
+    The slides drop nodes at random during training and use the complete network at test time
+    (slides "Dropout: Training", "Dropout: Testing"), with no scaling; the 1/(1 − p) here (inverted
+    dropout) keeps the expected input of the next layer the same in training and at test time.
 
     x: array of any shape, e.g. (n, units); p: float with 0 ≤ p < 1 (ValueError otherwise);
     rng: ``np.random.Generator``. Returns ``(out, mask)``, both of the shape of x; mask values are

@@ -18,9 +18,10 @@ def train_mlp(X, labels, params, activation="relu", lr=0.1, epochs=10, mode="min
     pairs, the initial weights (not modified); activation: hidden activation of :func:`mlp_forward`;
     lr: learning rate η; epochs: passes over the data; rng: a NumPy Generator.
     mode: "batch" (one step per epoch on all n samples; rng unused), "stochastic" (batches of 1) or
-    "minibatch" (batches of ``batch_size``). In the last two, each epoch draws ``order =
-    rng.permutation(n)`` once and steps on the consecutive slices order[0:B], order[B:2B], ... (the last
-    may be smaller). ``rng=None`` means ``np.random.default_rng(0)``.
+    "minibatch" (batches of ``batch_size``, the slides' m). In the last two, each epoch draws ``order =
+    rng.permutation(n)`` once (a new order every epoch) and steps on the consecutive slices order[0:B],
+    order[B:2B], ... (B the batch size; when B does not divide n the last slice holds the n mod B left
+    over, no sample dropped). ``rng=None`` means ``np.random.default_rng(0)``.
     Returns ``(params, losses)``: new list of (W, b) pairs, and ``losses`` (len = epochs), the mean loss
     over the whole training set after each epoch. Raises ValueError for an unknown mode.
     """

@@ -117,28 +117,85 @@ def adagrad(w, g, state, lr, delta=1e-7):
 ''',
     },
     "rmsprop": {
-        "delta outside the square root (PyTorch style)": '''
+        "delta inside the square root (Goodfellow et al., Alg. 8.5; the slides put it outside)": '''
 def rmsprop(w, g, state, lr, rho=0.9, delta=1e-6):
     r = rho * state.get("r", np.zeros_like(w)) + (1 - rho) * g * g
     state["r"] = r
-    return w - lr * g / (np.sqrt(r) + delta), state
+    return w - lr * g / np.sqrt(delta + r), state
 ''',
         "rho and 1 - rho swapped": '''
 def rmsprop(w, g, state, lr, rho=0.9, delta=1e-6):
     r = (1 - rho) * state.get("r", np.zeros_like(w)) + rho * g * g
     state["r"] = r
-    return w - lr * g / np.sqrt(delta + r), state
+    return w - lr * g / (delta + np.sqrt(r)), state
 ''',
         "r not stored in state": '''
 def rmsprop(w, g, state, lr, rho=0.9, delta=1e-6):
     r = rho * state.get("r", np.zeros_like(w)) + (1 - rho) * g * g
-    return w - lr * g / np.sqrt(delta + r), state
+    return w - lr * g / (delta + np.sqrt(r)), state
 ''',
         "hard-coded rho 0.9": '''
 def rmsprop(w, g, state, lr, rho=0.9, delta=1e-6):
     r = 0.9 * state.get("r", np.zeros_like(w)) + 0.1 * g * g
     state["r"] = r
-    return w - lr * g / np.sqrt(delta + r), state
+    return w - lr * g / (delta + np.sqrt(r)), state
+''',
+        "AdaGrad's sum instead of the moving average": '''
+def rmsprop(w, g, state, lr, rho=0.9, delta=1e-6):
+    r = state.get("r", np.zeros_like(w)) + (1 - rho) * g * g
+    state["r"] = r
+    return w - lr * g / (delta + np.sqrt(r)), state
+''',
+    },
+    "rmsprop_nesterov": {
+        "gradient at w, not at the look-ahead point": '''
+def rmsprop_nesterov(w, grad_fn, state, lr, mu, rho=0.9, delta=1e-8):
+    v = state.get("v", np.zeros_like(w))
+    g = grad_fn(w)
+    r = rho * state.get("r", np.zeros_like(w)) + (1 - rho) * g * g
+    v = mu * v - lr * g / (delta + np.sqrt(r))
+    return w + v, {**state, "v": v, "r": r}
+''',
+        "r accumulated before the look-ahead gradient (uses the previous g)": '''
+def rmsprop_nesterov(w, grad_fn, state, lr, mu, rho=0.9, delta=1e-8):
+    v = state.get("v", np.zeros_like(w))
+    g_old = state.get("g", np.zeros_like(w))
+    r = rho * state.get("r", np.zeros_like(w)) + (1 - rho) * g_old * g_old
+    g = grad_fn(w + mu * v)
+    v = mu * v - lr * g / (delta + np.sqrt(r))
+    return w + v, {**state, "v": v, "r": r, "g": g}
+''',
+        "velocity not stored in state": '''
+def rmsprop_nesterov(w, grad_fn, state, lr, mu, rho=0.9, delta=1e-8):
+    v = state.get("v", np.zeros_like(w))
+    g = grad_fn(w + mu * v)
+    r = rho * state.get("r", np.zeros_like(w)) + (1 - rho) * g * g
+    v = mu * v - lr * g / (delta + np.sqrt(r))
+    return w + v, {**state, "r": r}
+''',
+        "r not stored in state": '''
+def rmsprop_nesterov(w, grad_fn, state, lr, mu, rho=0.9, delta=1e-8):
+    v = state.get("v", np.zeros_like(w))
+    g = grad_fn(w + mu * v)
+    r = rho * state.get("r", np.zeros_like(w)) + (1 - rho) * g * g
+    v = mu * v - lr * g / (delta + np.sqrt(r))
+    return w + v, {**state, "v": v}
+''',
+        "momentum term scaled by the RMS too": '''
+def rmsprop_nesterov(w, grad_fn, state, lr, mu, rho=0.9, delta=1e-8):
+    v = state.get("v", np.zeros_like(w))
+    g = grad_fn(w + mu * v)
+    r = rho * state.get("r", np.zeros_like(w)) + (1 - rho) * g * g
+    v = (mu * v - lr * g) / (delta + np.sqrt(r))
+    return w + v, {**state, "v": v, "r": r}
+''',
+        "returns the look-ahead point": '''
+def rmsprop_nesterov(w, grad_fn, state, lr, mu, rho=0.9, delta=1e-8):
+    v = state.get("v", np.zeros_like(w))
+    g = grad_fn(w + mu * v)
+    r = rho * state.get("r", np.zeros_like(w)) + (1 - rho) * g * g
+    v = mu * v - lr * g / (delta + np.sqrt(r))
+    return w + v + mu * v, {**state, "v": v, "r": r}
 ''',
     },
     "adam": {
@@ -274,21 +331,26 @@ def exponential_decay(step, lr0, decay_rate, decay_steps, staircase=False):
 ''',
     },
     "polynomial_decay": {
-        "no min: keeps decaying after decay_steps": '''
-def polynomial_decay(step, lr0, end_lr, decay_steps, power=1.0):
-    return (lr0 - end_lr) * (1 - step / decay_steps) ** power + end_lr
+        "no + 1: (beta t)^(-alpha) is inf at t = 0": '''
+def polynomial_decay(step, lr0, beta, alpha):
+    with np.errstate(divide="ignore"):
+        return float(lr0 * np.float64(beta * step) ** (-alpha))
 ''',
-        "forgets to add end_lr": '''
-def polynomial_decay(step, lr0, end_lr, decay_steps, power=1.0):
-    return (lr0 - end_lr) * (1 - min(step, decay_steps) / decay_steps) ** power
+        "exponent +alpha (grows)": '''
+def polynomial_decay(step, lr0, beta, alpha):
+    return lr0 * (beta * step + 1) ** alpha
 ''',
-        "power applied to step / decay_steps": '''
-def polynomial_decay(step, lr0, end_lr, decay_steps, power=1.0):
-    return (lr0 - end_lr) * (1 - (min(step, decay_steps) / decay_steps) ** power) + end_lr
+        "alpha and beta swapped": '''
+def polynomial_decay(step, lr0, beta, alpha):
+    return lr0 * (alpha * step + 1) ** (-beta)
 ''',
-        "power ignored (always linear)": '''
-def polynomial_decay(step, lr0, end_lr, decay_steps, power=1.0):
-    return (lr0 - end_lr) * (1 - min(step, decay_steps) / decay_steps) + end_lr
+        "beta inside the power: (t + 1)^(-alpha) * beta": '''
+def polynomial_decay(step, lr0, beta, alpha):
+    return lr0 * beta * (step + 1) ** (-alpha)
+''',
+        "divides by alpha: lr0 / (alpha (beta t + 1))": '''
+def polynomial_decay(step, lr0, beta, alpha):
+    return lr0 / (alpha * (beta * step + 1))
 ''',
     },
     "minibatches": {
@@ -320,5 +382,6 @@ def minibatches(n, m, rng):
     },
 }
 
-NOTEBOOK_SAMPLE = ["adam:no bias correction", "rmsprop:delta outside the square root (PyTorch style)",
+NOTEBOOK_SAMPLE = ["adam:no bias correction",
+                   "rmsprop:delta inside the square root (Goodfellow et al., Alg. 8.5; the slides put it outside)",
                    "piecewise_constant:step at a boundary already takes the next value"]

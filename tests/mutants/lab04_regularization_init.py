@@ -247,9 +247,14 @@ def xavier_uniform(fan_in, fan_out, rng):
     a = 1.0 / np.sqrt(fan_in)
     return rng.uniform(-a, a, size=(fan_in, fan_out))
 ''',
-        "sqrt(6/fan_in)": '''
+        "sqrt(6/fan_out) (n_out for the slide's n_in)": '''
 def xavier_uniform(fan_in, fan_out, rng):
-    a = np.sqrt(6.0 / fan_in)
+    a = np.sqrt(6.0 / fan_out)
+    return rng.uniform(-a, a, size=(fan_in, fan_out))
+''',
+        "sqrt(6)/(fan_in + fan_out): root of the numerator only": '''
+def xavier_uniform(fan_in, fan_out, rng):
+    a = np.sqrt(6.0) / (fan_in + fan_out)
     return rng.uniform(-a, a, size=(fan_in, fan_out))
 ''',
         "transposed shape": '''

@@ -73,6 +73,29 @@ def test_init_judges_pass_reference_on_1000_seeds(name):
     assert failed <= 1, f"the {name} judge fails the reference on {failed} of 1000 seeds"
 
 
+def _xavier_fan_in(fan_in, fan_out, rng):
+    """The slides' main Xavier form U(±√(6/n_in)) (slide "Xavier Glorot Initialization")."""
+    a = math.sqrt(6.0 / fan_in)
+    return rng.uniform(-a, a, size=(fan_in, fan_out))
+
+
+def test_xavier_judge_accepts_the_slides_main_form_on_1000_seeds():
+    failed = _judge_over_seeds(_xavier_fan_in, cases.judge_xavier)
+    assert failed <= 1, f"the xavier judge fails U(±√(6/fan_in)) on {failed} of 1000 seeds"
+
+
+@pytest.mark.parametrize("bound", [lambda i, o: math.sqrt(6.0 / o), lambda i, o: 1 / math.sqrt(i),
+                                   lambda i, o: math.sqrt(3.0 / (i + o)), lambda i, o: math.sqrt(12.0 / i)])
+def test_xavier_judge_rejects_other_bounds(bound):
+    """√(6/fan_out), the 1/√fan_in heuristic, half the fan-average variance, twice the fan-in one."""
+    template = cases._init_cases(np.random.default_rng(10**6))
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        verdicts = [cases.judge_xavier(rng.uniform(-bound(i, o), bound(i, o), size=(i, o)), None, c)
+                    for c in template for i, o in [c.args[:2]]]
+        assert any(v is not None for v in verdicts)
+
+
 def test_init_judges_reject_the_other_initialiser():
     """The judges can fail: He-normal weights are not Xavier-uniform and vice versa."""
     case = Case("(300, 120)", (300, 120, np.random.default_rng(0)))

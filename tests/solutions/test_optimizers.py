@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from solutions.batching import minibatches
-from solutions.optimizers import adagrad, adam, clip_by_norm, nesterov, rmsprop, sgd, sgd_momentum
+from solutions.optimizers import adagrad, adam, clip_by_norm, nesterov, rmsprop, rmsprop_nesterov, sgd, sgd_momentum
 
 _GEN = torch.Generator().manual_seed(3)
 _X = torch.randn(6, 3, generator=_GEN, dtype=torch.float64)
@@ -106,18 +106,66 @@ def test_adagrad_matches_torch(delta):
     assert_same_paths(our_trajectory(adagrad, 50, lr=0.3, delta=delta), theirs)
 
 
-def test_rmsprop_matches_torch_with_zero_delta():
-    # torch puts eps outside the root, we put δ inside: with eps = δ = 0 both are η g / √r.
-    theirs = torch_trajectory(lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.83, eps=0.0), 50)
-    assert_same_paths(our_trajectory(rmsprop, 50, lr=0.01, rho=0.83, delta=0.0), theirs)
+@pytest.mark.parametrize("delta", [0.0, 1e-8, 1e-3])
+def test_rmsprop_matches_torch(delta):
+    # torch: v ← α v + (1 − α) g², p ← p − η g / (√v + eps): eps outside the root, like the slides' δ.
+    theirs = torch_trajectory(lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.83, eps=delta), 50)
+    assert_same_paths(our_trajectory(rmsprop, 50, lr=0.01, rho=0.83, delta=delta), theirs)
 
 
-def test_rmsprop_puts_delta_inside_the_root():
+def test_rmsprop_puts_delta_outside_the_root_as_the_slides():
     # w = 1, g = 1, ρ = 0.5, δ = 1, η = 0.1: r = 0.5·0 + 0.5·1 = 0.5,
-    # step = 0.1 / √(1 + 0.5) = 0.0816497 (δ outside would give 0.1 / (1 + √0.5) = 0.0585786).
+    # step = 0.1 / (1 + √0.5) = 0.0585786 (δ inside would give 0.1 / √(1 + 0.5) = 0.0816497).
     w, state = rmsprop(np.array([1.0]), np.array([1.0]), {}, lr=0.1, rho=0.5, delta=1.0)
-    assert w[0] == pytest.approx(1 - 0.1 / math.sqrt(1.5), rel=1e-12)
+    assert w[0] == pytest.approx(1 - 0.1 / (1 + math.sqrt(0.5)), rel=1e-12)
     assert state["r"][0] == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("mu", [0.0, 0.7])
+def test_rmsprop_nesterov_with_a_constant_gradient_is_torch_rmsprop_with_momentum(mu):
+    # For a linear loss the look-ahead point does not change the gradient, so the slide's rule
+    # (v ← μ v − ε g/(δ + √r), w ← w + v) is torch's RMSprop(momentum=μ):
+    # b ← μ b + g/(√r + eps), p ← p − η b, with Δw = −η b.
+    c = np.array([[0.7, -1.9], [2.4, 0.05], [-0.3, 1.1]])
+    p = torch.tensor(W0, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.RMSprop([p], lr=0.02, alpha=0.8, eps=1e-6, momentum=mu)
+    w, state = W0.copy(), {}
+    for step in range(30):
+        opt.zero_grad()
+        (torch.tensor(c) * p).sum().backward()
+        opt.step()
+        w, state = rmsprop_nesterov(w, lambda x: c.copy(), state, lr=0.02, mu=mu, rho=0.8, delta=1e-6)
+        np.testing.assert_allclose(w, p.detach().numpy(), rtol=1e-10, atol=1e-12, err_msg=f"step {step + 1}")
+
+
+def test_rmsprop_nesterov_by_hand_evaluates_at_the_look_ahead_point():
+    # L(w) = w², ∇L = 2w, from w = 1 with ε = 0.1, μ = 0.5, ρ = 0.5, δ = 0 (the slide's formula):
+    # step 1: g = 2, r = 0.5·4 = 2, v = −0.1·2/√2 = −0.1414214, w = 0.8585786;
+    # step 2: look-ahead 0.8585786 − 0.0707107 = 0.7878680, g = 1.5757359,
+    #         r = 0.5·2 + 0.5·2.4829437 = 2.2414719, v = 0.5·(−0.1414214) − 0.1·1.5757359/1.4971546
+    #         = −0.1759594, w = 0.6826193.
+    seen = []
+
+    def grad_fn(x):
+        seen.append(float(np.asarray(x)))
+        return 2 * np.asarray(x)
+
+    w, state = rmsprop_nesterov(np.array(1.0), grad_fn, {}, lr=0.1, mu=0.5, rho=0.5, delta=0.0)
+    assert float(w) == pytest.approx(1 - 0.1 * 2 / math.sqrt(2), rel=1e-12)
+    w, state = rmsprop_nesterov(w, grad_fn, state, lr=0.1, mu=0.5, rho=0.5, delta=0.0)
+    look = 1 - 0.2 / math.sqrt(2) + 0.5 * (-0.2 / math.sqrt(2))
+    r2 = 0.5 * 2 + 0.5 * (2 * look) ** 2
+    v2 = 0.5 * (-0.2 / math.sqrt(2)) - 0.1 * 2 * look / math.sqrt(r2)
+    assert seen == pytest.approx([1.0, look], rel=1e-12)
+    assert float(w) == pytest.approx(1 - 0.2 / math.sqrt(2) + v2, rel=1e-12)
+    assert float(w) == pytest.approx(0.6826193, abs=1e-7)
+    assert sorted(state) == ["r", "v"]
+
+
+def test_rmsprop_nesterov_delta_keeps_a_zero_gradient_coordinate_still():
+    # r = 0 where every gradient was 0: δ outside the root gives a step of 0 there, not 0/0.
+    w, state = rmsprop_nesterov(np.array([1.0, 2.0]), lambda x: np.array([0.0, 1.0]), {}, lr=0.1, mu=0.9)
+    assert w[0] == 1.0 and np.isfinite(w).all()
 
 
 @pytest.mark.parametrize("rho1,rho2,delta", [(0.9, 0.999, 1e-8), (0.77, 0.888, 1e-3)])

@@ -162,6 +162,20 @@ def test_dropout_judge_catches_unscaled_mask():
     assert cases.judge_dropout((x * keep, keep), None, c) is not None
 
 
+def test_dropout_judge_compares_a_float32_mask_at_float32_precision():
+    # 1/(1 − p) rounded to float32 is right to float32's precision (relative error < 6e-8); a mask
+    # value 1e-5 away from it is wrong in any precision.
+    c = next(c for c in cases._dropout_cases(np.random.default_rng(10**6)) if c.args[0].size >= 10_000)
+    x, p = c.args[0], c.args[1]
+    keep = np.random.default_rng(1).random(x.shape) >= p
+    mask32 = keep.astype(np.float32) / np.float32(1 - p)
+    assert mask32.dtype == np.float32 and not np.allclose(mask32, keep / (1 - p), rtol=1e-12, atol=0)
+    assert cases.judge_dropout((x * mask32, mask32), None, c) is None
+    off = keep * (1 / (1 - p) + 1e-5)
+    message = cases.judge_dropout((x * off, off), None, c)
+    assert message is not None and "neither 0 nor 1/(1 - p)" in message
+
+
 # ----------------------------------------------------------------------------- early stopping
 def _trace(es, losses):
     stops, epochs = [], []

@@ -65,21 +65,20 @@ def test_exponential_decay_hand_values():
     assert exponential_decay(20, 0.1, 0.5, 10, staircase=True) == pytest.approx(0.025)
 
 
-@pytest.mark.parametrize("power", [1.0, 2.3, 0.5])
-def test_polynomial_decay_matches_polynomiallr(power):
-    # PolynomialLR decays to 0 and then stays there: our end_lr = 0.
-    lr0, tau = 0.6, 40
-    theirs = torch_lrs(lambda o: torch.optim.lr_scheduler.PolynomialLR(o, total_iters=tau, power=power), lr0, 70)
-    ours = np.array([polynomial_decay(s, lr0, 0.0, tau, power) for s in range(70)])
-    np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-15)
+@pytest.mark.parametrize("beta,alpha", [(0.05, 1.0), (0.3, 0.5), (0.01, 2.2)])
+def test_polynomial_decay_matches_torch_lambdalr(beta, alpha):
+    # LambdaLR sets lr0 · λ(t) at epoch t; λ(t) = (βt + 1)^(−α) is the slides' polynomial decay.
+    lr0 = 0.6
+    theirs = torch_lrs(lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda t: (beta * t + 1) ** (-alpha)), lr0, 70)
+    ours = np.array([polynomial_decay(s, lr0, beta, alpha) for s in range(70)])
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12)
 
 
-def test_polynomial_decay_power_one_is_the_lectures_linear_decay():
-    # ε_k = (1 − α) ε_0 + α ε_τ with α = k / τ, and ε_k = ε_τ for k ≥ τ.
-    eps0, eps_tau, tau = 0.4, 0.013, 90
-    for k in [0, 1, 10, 45, 89, 90, 91, 500]:
-        alpha = min(k / tau, 1.0)
-        assert polynomial_decay(k, eps0, eps_tau, tau) == pytest.approx((1 - alpha) * eps0 + alpha * eps_tau, rel=1e-12)
-    # power 2 halfway: 0.09·0.25 + 0.01
-    assert polynomial_decay(50, 0.1, 0.01, 100, power=2.0) == pytest.approx(0.0325)
-    assert math.isclose(polynomial_decay(5000, 0.1, 0.01, 100, power=2.0), 0.01)
+def test_polynomial_decay_hand_values():
+    # η0 (βt + 1)^(−α): α = 1 is inverse-time decay η0/(1 + βt); β = 0 is constant.
+    assert polynomial_decay(0, 0.4, 0.7, 1.3) == pytest.approx(0.4)
+    assert polynomial_decay(10, 0.1, 0.1, 1.0) == pytest.approx(0.05)          # 0.1 / (1 + 1)
+    assert polynomial_decay(3, 0.9, 1.0, 2.0) == pytest.approx(0.9 / 16)       # (3 + 1)^−2
+    assert polynomial_decay(8, 0.5, 0.125, 0.5) == pytest.approx(0.5 / math.sqrt(2))
+    assert polynomial_decay(10**6, 0.2, 0.0, 0.8) == pytest.approx(0.2)
+    assert isinstance(polynomial_decay(np.int64(5), 0.1, 0.2, 1.0), float)

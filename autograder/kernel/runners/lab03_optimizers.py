@@ -1,10 +1,11 @@
 """How lab 3's graded functions are run on a hidden case (kernel side).
 
-* The update rules (sgd, sgd_momentum, adagrad, rmsprop, adam; nesterov with a gradient function)
-  are driven for several steps from ``state = {}``, threading ``state`` from one call to the next
-  (:func:`drive`). A case is ``(w0, gradients)`` with a list of gradient arrays, or
-  ``(w0, {"A": A, "b": b}, steps)``: the gradient A w − b of a quadratic at the current w. The run
-  returns w after every step and whether the rule left its input ``w`` untouched.
+* The update rules (sgd, sgd_momentum, adagrad, rmsprop, adam; nesterov and rmsprop_nesterov with a
+  gradient function) are driven for several steps from ``state = {}``, threading ``state`` from one
+  call to the next (:func:`drive`). A case is ``(w0, gradients)`` with a list of gradient arrays, or
+  ``(w0, {"A": A, "b": b}, steps)``: the gradient A w − b of a quadratic at the current w. Every call
+  gets a gradient array of its own (a rule may scale its ``g`` in place). The run returns w after
+  every step and whether the rule left its input ``w`` untouched.
 * The schedules are asked for the learning rate at every step of a list (:func:`run_schedule`).
 * clip_by_norm and minibatches are called plainly (minibatches gets a NumPy generator).
 """
@@ -45,7 +46,8 @@ def drive(fn, case, uses, lookahead=False):
         if lookahead:
             arg = grad
         else:
-            arg = grad(w_in) if grad is not None else grads[k]
+            # a copy per call: a list such as [g] * k holds one array object k times
+            arg = grad(w_in) if grad is not None else np.array(grads[k], copy=True)
         w, state = fn(w_in, arg, state, **hyper)
         untouched &= bool(np.array_equal(np.asarray(w_in, dtype=np.float64), before))
         out[f"w after step {k + 1}"] = np.array(w, copy=True)
@@ -81,6 +83,7 @@ RUNNERS = {
     "nesterov": Runner(run=_run_lookahead),
     "adagrad": Runner(run=_run_rule),
     "rmsprop": Runner(run=_run_rule),
+    "rmsprop_nesterov": Runner(run=_run_lookahead),
     "adam": Runner(run=_run_rule),
     "piecewise_constant": Runner(run=run_schedule),
     "exponential_decay": Runner(run=run_schedule),
