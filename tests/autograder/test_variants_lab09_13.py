@@ -40,13 +40,27 @@ def variants(lab: str) -> dict:
     return module.VARIANTS
 
 
-def build(lab: str, function: str, source: str):
-    """Execute a variant's source as a solution cell of ``lab`` and return ``function``."""
+def notebook_modules(lab: str) -> dict:
+    """The modules the lab's notebook imports that a solution cell may use (``math`` and ``copy`` only where
+    the notebook imports them: a variant that needs them otherwise imports them itself, as in a notebook)."""
+    import copy
+
     import torch
 
+    from autograder.course import SOURCE
+
+    text = (SOURCE / lab / f"{lab}.ipynb").read_text()
+    modules = {"np": np, "torch": torch, "nn": torch.nn, "F": torch.nn.functional}
+    modules.update({name: module for name, module in (("math", math), ("copy", copy))
+                    if f"import {name}\\n" in text})
+    return modules
+
+
+def build(lab: str, function: str, source: str):
+    """Execute a variant's source as a solution cell of ``lab`` and return ``function``."""
     reference = importlib.import_module(f"solutions.{lab}")
-    ns = {"np": np, "math": math, "torch": torch, "nn": torch.nn, "F": torch.nn.functional}
-    ns.update({k: v for k, v in vars(reference).items() if not k.startswith("_")})
+    ns = dict(notebook_modules(lab))
+    ns.update({k: v for k, v in vars(reference).items() if not k.startswith("_") and k not in ("math", "copy")})
     ns.pop(function, None)
     exec(compile(source, f"<variant {lab}.{function}>", "exec"), ns)
     assert function in ns, f"the variant does not define {function}"

@@ -37,13 +37,16 @@ def count_trainable(module):
     return total
 ''',
         "math.prod over named_parameters": '''
+import math
+
+
 def count_trainable(module):
     return sum(math.prod(p.shape) for _, p in module.named_parameters() if p.requires_grad)
 ''',
-        "nelement() of the filtered list": '''
+        "nelement() of the filtered list, summed by NumPy (a NumPy int)": '''
 def count_trainable(module):
     trainable = list(filter(lambda p: p.requires_grad, module.parameters()))
-    return int(sum(p.nelement() for p in trainable))
+    return np.sum([p.nelement() for p in trainable], dtype=np.int64)
 ''',
     },
     "grad_reverse": {

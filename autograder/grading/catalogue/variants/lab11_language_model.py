@@ -52,6 +52,10 @@ def encode(word, stoi):
         ids.append(int(stoi[ch]))
     return ids
 ''',
+        "a list of NumPy ints": '''
+def encode(word, stoi):
+    return [np.int64(stoi[ch]) for ch in word]
+''',
         "through a NumPy array, tolist()": '''
 def encode(word, stoi):
     return np.array([stoi[c] for c in word], dtype=np.int64).tolist()
