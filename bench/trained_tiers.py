@@ -144,6 +144,15 @@ def under_trained(lab: str, function: str) -> dict:
         source = catalogue_variants(lab)[function]["Adam at 1e-3, 40 epochs (a tenth of the rate needs more steps)"]
         return {"Adam at 1e-3 for only the reference's 20 epochs": build(lab, function, source.replace(
             "range(40)", "range(20)"))}
+    if function == "train_gcn":
+        source = catalogue_variants(lab)[function][
+            "Adam at 1e-3 (a tenth of the notebook's rate) for 400 steps, weights in a ParameterList"]
+        ref = importlib.import_module("solutions.gnn")
+        import inspect
+
+        three = (inspect.getsource(ref.GCN) + "\n\n" + inspect.getsource(ref.train_gcn)).replace("range(200)", "range(3)")
+        return {"Adam at 1e-3 for only the reference's 200 steps": build(lab, function, source.replace(
+            "range(400)", "range(200)")), "the reference for 3 steps": build(lab, function, three)}
     return {}
 
 
