@@ -72,7 +72,7 @@ def message_passing_sparse(H, edge_index, edge_weight, num_nodes):
 
     H: (n_src, f) features of the source nodes; edge_index: (2, E) int64 [source; target];
     edge_weight: (E,); num_nodes: number of target nodes (rows of the output; nodes without incoming
-    edges get zeros). Returns (num_nodes, f). Costs O(E f) instead of the O(n² f) of Â H.
+    edges get zeros; E may be 0). Returns (num_nodes, f). Costs O(E f) instead of the O(n² f) of Â H.
     """
     source, target = edge_index
     messages = edge_weight[:, None] * H[source]                    # (E, f)

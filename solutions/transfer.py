@@ -25,7 +25,10 @@ def freeze(module):
 
 
 def count_trainable(module) -> int:
-    """Number of scalar parameters of ``module`` with ``requires_grad``: Σ numel(p) over trainable p."""
+    """Number of scalar parameters of ``module`` with ``requires_grad``: Σ numel(p) over trainable p.
+
+    A parameter shared by two layers counts once (``module.parameters()`` yields it once); buffers
+    (BatchNorm's running statistics) are not parameters."""
     return int(sum(p.numel() for p in module.parameters() if p.requires_grad))
 
 

@@ -213,3 +213,36 @@ def test_gan_generator_loss_check_keeps_the_graders_name():
     assert "never called the generator_loss" in results[3].message
     for forged in (("name", None), "train_gan minimised generator_loss", None):
         assert not any(r.passed for r in _judge("lab09_gans", {**valid, "generator_loss": forged})), forged
+
+
+def _dcgan_valid():
+    counts = {"strided_conv": 0, "strided_transposed_conv": 2, "batchnorm": 2, "leaky_relu": 0, "pooling": 0, "linear": 1}
+    return {"samples": np.zeros((1000, 64), np.float32), "seconds": 0.5,
+            "architecture": {"generator": counts, "discriminator": {**counts, "strided_conv": 2, "leaky_relu": 2,
+                                                                    "strided_transposed_conv": 0},
+                             "d_output_shape": [4, 1]}}
+
+
+def _judge_dcgan(got):
+    spec = get_spec("lab09_gans.train_dcgan")
+    case = spec.cases(np.random.default_rng(0))[0]
+    results = judge_case(spec, case, None, got, None)
+    assert len(results) == case.checks == 4
+    return results
+
+
+def test_dcgan_report_is_scored_and_a_malformed_one_fails_every_check():
+    valid = _dcgan_valid()
+    results = _judge_dcgan(valid)
+    assert [r.passed for r in results] == [False, False, True, True]     # blank samples; in time; a DCGAN
+    for what, got in [("not a dict", None), ("samples missing", {k: v for k, v in valid.items() if k != "samples"}),
+                      ("samples flattened wrong", {**valid, "samples": np.zeros((1000, 1, 8, 8), np.float32)}),
+                      ("no time", {k: v for k, v in valid.items() if k != "seconds"}),
+                      ("architecture missing", {**valid, "architecture": None}),
+                      ("counts forged", {**valid, "architecture": {**valid["architecture"], "generator": {"batchnorm": True}}})]:
+        results = _judge_dcgan(got)
+        assert not any(r.passed for r in results), what
+        assert all(r.message and len(r.message) <= 300 for r in results), what
+    mlp = {**valid["architecture"], "generator": {**valid["architecture"]["generator"], "strided_transposed_conv": 0}}
+    results = _judge_dcgan({**valid, "architecture": mlp})
+    assert "ConvTranspose2d" in results[3].message

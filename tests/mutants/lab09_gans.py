@@ -59,6 +59,41 @@ def train_gan(X_train, device, seed, epochs=60, generator_loss=generator_loss_no
     return G.eval()
 '''
 
+DCGAN = '''
+def train_dcgan(X_train, device, seed, epochs=30):
+    torch.manual_seed(seed)
+    X = torch.as_tensor(X_train).to(device=device, dtype=torch.float32).reshape(-1, 1, 8, 8) * 2 - 1
+    latent, c = 16, 16
+    G = nn.Sequential(
+        nn.Linear(latent, 2 * c * 2 * 2), nn.Unflatten(1, (2 * c, 2, 2)), nn.BatchNorm2d(2 * c), nn.ReLU(),
+        nn.ConvTranspose2d(2 * c, c, 4, stride=2, padding=1), nn.BatchNorm2d(c), nn.ReLU(),     # (c, 4, 4)
+        nn.ConvTranspose2d(c, 1, 4, stride=2, padding=1), nn.Tanh(),                             # (1, 8, 8)
+    ).to(device)
+    G.latent_dim = latent
+    D = nn.Sequential(
+        nn.Conv2d(1, c, 4, stride=2, padding=1), nn.LeakyReLU(0.2),                              # (c, 4, 4)
+        nn.Conv2d(c, 2 * c, 4, stride=2, padding=1), nn.BatchNorm2d(2 * c), nn.LeakyReLU(0.2),   # (2c, 2, 2)
+        nn.Flatten(), nn.Linear(2 * c * 2 * 2, 1),
+    ).to(device)
+    opt_g = torch.optim.Adam(G.parameters(), lr=2e-3, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), lr=2e-3, betas=(0.5, 0.999))
+    n = len(X)
+    for epoch in range(epochs):
+        order = torch.randperm(n, device=device)
+        for start in range(0, n, 64):
+            real = X[order[start:start + 64]]
+            fake = G(torch.randn(len(real), latent, device=device))
+            loss_d = discriminator_loss(D(real), D(fake.detach()))
+            opt_d.zero_grad()
+            loss_d.backward()
+            opt_d.step()
+            loss_g = generator_loss_nonsaturating(D(fake))
+            opt_g.zero_grad()
+            loss_g.backward()
+            opt_g.step()
+    return G.eval(), D.eval()
+'''
+
 MUTANTS = {
     "discriminator_loss": {
         "average of the two means instead of their sum": '''
@@ -220,6 +255,31 @@ def wasserstein_critic_loss(real_scores, fake_scores):
         "far too few epochs (2)": _mutate(TRAIN, "for epoch in range(1, epochs + 1):", "for epoch in range(1, 3):"),
         "discriminator never stepped": _mutate(TRAIN, "            opt_d.step()\n", ""),
     },
+    "train_dcgan": {
+        "an MLP GAN (no convolutions)": _mutate(_mutate(
+            DCGAN, """    G = nn.Sequential(
+        nn.Linear(latent, 2 * c * 2 * 2), nn.Unflatten(1, (2 * c, 2, 2)), nn.BatchNorm2d(2 * c), nn.ReLU(),
+        nn.ConvTranspose2d(2 * c, c, 4, stride=2, padding=1), nn.BatchNorm2d(c), nn.ReLU(),     # (c, 4, 4)
+        nn.ConvTranspose2d(c, 1, 4, stride=2, padding=1), nn.Tanh(),                             # (1, 8, 8)
+    ).to(device)""", """    G = nn.Sequential(nn.Linear(latent, 128), nn.LeakyReLU(0.2), nn.Linear(128, 128), nn.LeakyReLU(0.2),
+                      nn.Linear(128, 64), nn.Tanh(), nn.Unflatten(1, (1, 8, 8))).to(device)"""),
+            """    D = nn.Sequential(
+        nn.Conv2d(1, c, 4, stride=2, padding=1), nn.LeakyReLU(0.2),                              # (c, 4, 4)
+        nn.Conv2d(c, 2 * c, 4, stride=2, padding=1), nn.BatchNorm2d(2 * c), nn.LeakyReLU(0.2),   # (2c, 2, 2)
+        nn.Flatten(), nn.Linear(2 * c * 2 * 2, 1),
+    ).to(device)""", """    D = nn.Sequential(nn.Flatten(), nn.Linear(64, 128), nn.LeakyReLU(0.2), nn.Linear(128, 128),
+                      nn.LeakyReLU(0.2), nn.Linear(128, 1)).to(device)"""),
+        "max-pooling in D instead of a strided convolution": _mutate(
+            DCGAN, "nn.Conv2d(1, c, 4, stride=2, padding=1), nn.LeakyReLU(0.2),",
+            "nn.Conv2d(1, c, 3, padding=1), nn.LeakyReLU(0.2), nn.MaxPool2d(2),"),
+        "no batch norm in G": _mutate(_mutate(
+            DCGAN, "nn.Unflatten(1, (2 * c, 2, 2)), nn.BatchNorm2d(2 * c), nn.ReLU(),", "nn.Unflatten(1, (2 * c, 2, 2)), nn.ReLU(),"),
+            "nn.ConvTranspose2d(2 * c, c, 4, stride=2, padding=1), nn.BatchNorm2d(c), nn.ReLU(),",
+            "nn.ConvTranspose2d(2 * c, c, 4, stride=2, padding=1), nn.ReLU(),"),
+        "fakes not detached in the D step": _mutate(DCGAN, "D(fake.detach())", "D(fake)"),
+        "far too few epochs (2)": _mutate(DCGAN, "for epoch in range(epochs):", "for epoch in range(2):"),
+        "discriminator never stepped": _mutate(DCGAN, "            opt_d.step()\n", ""),
+    },
 }
 
-NOTEBOOK_SAMPLE = ["hinge_discriminator_loss:margins swapped"]
+NOTEBOOK_SAMPLE = ["hinge_discriminator_loss:margins swapped", "train_dcgan:max-pooling in D instead of a strided convolution"]

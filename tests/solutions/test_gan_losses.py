@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from solutions import gan_losses as G
 
@@ -176,3 +177,56 @@ def test_train_gan_options_epochs_and_after_epoch():
     G = train_gan(torch.rand(100, 64), "cpu", 0, epochs=3, after_epoch=lambda e, g, d, l: seen.append((e, d, l)))
     assert [e for e, _, _ in seen] == [1, 2, 3] and all(isinstance(v, float) for _, d, l in seen for v in (d, l))
     assert G.latent_dim == 16 and not G.training
+
+
+def test_gan_alternative_recipe_passes_and_two_epochs_fail():
+    """The family the train_gan tiers were set from: Adam at 1e-3 (a catalogue variant) passes the quality
+    tiers; 2 epochs of the reference fail them (bench/trained_tiers.py: five seeds of each)."""
+    from autograder.grading.cases import lab09_gans as cases
+    from solutions.gan_models import train_gan
+    from tests.autograder.test_variants_lab09_13 import build, variants
+
+    adam = build("lab09_gans", "train_gan", variants("lab09_gans")["train_gan"]["Adam at 1e-3 (beta1 0.5), nn.Module classes"])
+    assert [msg for _, msg in cases.quality_checks(cases.run_training(adam, seed=0, device="cpu"))] == [None] * 4
+    short = cases.run_training(lambda X, device, seed, **kw: train_gan(X, device, seed, epochs=2, **kw), 0, "cpu")
+    assert [msg is None for _, msg in cases.quality_checks(short)][:2] != [True, True]
+
+
+def test_dcgan_reference_and_an_alternative_recipe_pass_and_two_epochs_fail():
+    """train_dcgan: the reference and the Adam-at-1e-3 variant of the catalogue pass every check on the
+    grading seed; 2 epochs fail a quality tier (bench/trained_tiers.py: five seeds of each)."""
+    from autograder.grading.cases import lab09_gans as cases
+    from solutions.gan_models import train_dcgan
+    from tests.autograder.test_variants_lab09_13 import build, variants
+
+    for fn in (train_dcgan, build("lab09_gans", "train_dcgan", variants("lab09_gans")["train_dcgan"]["nn.Module classes, Adam 1e-3"])):
+        got = cases.run_dcgan_training(fn, seed=0, device="cpu")
+        assert [msg for _, msg in cases.dcgan_checks(got)] == [None] * 4, got
+    short = cases.run_dcgan_training(lambda X, device, seed: train_dcgan(X, device, seed, epochs=2), 0, "cpu")
+    checks = cases.dcgan_checks(short)
+    assert checks[0][1] or checks[1][1]                 # confidence or coverage fails
+    assert checks[3][1] is None                         # the architecture is the reference's
+
+
+def test_dcgan_architecture_check():
+    """What the kernel reports about G and D, judged: a DCGAN passes; an MLP, pooling in D, no batch norm
+    in G, a D that does not give one logit per image fail with what is missing; a malformed report raises."""
+    from autograder.grading.cases import lab09_gans as cases
+    from autograder.kernel.runners.lab09_gans import dcgan_facts
+    from solutions.gan_models import dcgan_discriminator, dcgan_generator
+
+    gen, disc = dcgan_generator(), dcgan_discriminator()
+    assert cases.architecture_message(dcgan_facts(gen, disc, "cpu")) is None
+    mlp_g = nn.Sequential(nn.Linear(16, 64), nn.Tanh(), nn.Unflatten(1, (1, 8, 8)))
+    mlp_d = nn.Sequential(nn.Flatten(), nn.Linear(64, 1))
+    message = cases.architecture_message(dcgan_facts(mlp_g, mlp_d, "cpu"))
+    assert "ConvTranspose2d" in message and "BatchNorm2d" in message and "nn.Conv2d with stride 2" in message
+    pooled = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.LeakyReLU(0.2), nn.MaxPool2d(2), nn.Conv2d(4, 4, 4, 2, 1),
+                           nn.Flatten(), nn.Linear(16, 1))
+    assert "pooling" in cases.architecture_message(dcgan_facts(gen, pooled, "cpu"))
+    wide = nn.Sequential(nn.Conv2d(1, 4, 4, 2, 1), nn.LeakyReLU(0.2), nn.Flatten(), nn.Linear(64, 3))
+    assert "(4, 3)" in cases.architecture_message(dcgan_facts(gen, wide, "cpu"))
+    assert "not an nn.Module" in cases.architecture_message(dcgan_facts(gen, lambda x: x, "cpu"))
+    for forged in (None, {"generator": {"strided_conv": "1"}, "discriminator": {}}, ["facts"]):
+        with pytest.raises(ValueError):
+            cases.architecture_message(forged)

@@ -155,3 +155,28 @@ def test_mlp_lm_tiers_on_five_seeds():
     P = bigram_counts(names_split("train"), stoi)
     Xb, Yb = make_context_windows(names_split("held-out"), stoi, 1)
     assert float(perplexity(P[Xb[:, 0]].log(), Yb)) > max(cases.TIERS)
+
+
+def test_adam_at_a_tenth_of_the_rate_passes_and_one_slow_epoch_fails():
+    """The family the tiers were set from: Adam at 1e-3 for 6 epochs (a catalogue variant, the weakest
+    correct recipe) passes both tiers; one epoch at 1e-3 fails both (bench/trained_tiers.py: five seeds)."""
+    from autograder.grading.cases import lab11_language_model as cases
+    from solutions.language_model import MLPLanguageModel
+    from tests.autograder.test_variants_lab09_13 import build, variants
+
+    name = "Adam at 1e-3, minibatches of 64, 6 epochs"
+    adam = build("lab11_language_model", "train_mlp_lm", variants("lab11_language_model")["train_mlp_lm"][name])
+    assert cases.run_training(adam, seed=0, device="cpu")["score"] <= min(cases.TIERS)
+
+    def one_epoch(X, Y, vocab_size, block_size, device, seed):
+        torch.manual_seed(seed)
+        model = MLPLanguageModel(vocab_size, block_size)
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        for idx in torch.randperm(len(X)).split(256):
+            loss = F.cross_entropy(model(X[idx]), Y[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        return model.eval()
+
+    assert cases.run_training(one_epoch, seed=0, device="cpu")["score"] > max(cases.TIERS)

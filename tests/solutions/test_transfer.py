@@ -145,3 +145,30 @@ def test_dann_beats_source_only_on_blurred_digits_for_five_seeds():
     finally:
         torch.set_num_threads(threads)
     assert np.mean(gains) >= 0.05, f"mean gain {np.mean(gains):.3f} over seeds 0–4: {np.round(gains, 3)}"
+
+
+def test_sgd_with_momentum_passes_and_a_few_steps_fail():
+    """The family the finetune tiers were set from: SGD with momentum (a catalogue variant, the weakest
+    correct recipe) passes both tiers; 5 Adam steps at 1e-3 fail both (bench/trained_tiers.py: five seeds)."""
+    import copy
+
+    from autograder.grading.cases import lab10_transfer_learning as cases
+    from tests.autograder.test_variants_lab09_13 import build, variants
+
+    name = "SGD with momentum 0.9 (defaults: features 0.01, head 0.05), 80 steps"
+    sgd = build("lab10_transfer_learning", "finetune", variants("lab10_transfer_learning")["finetune"][name])
+    assert cases.run_training(sgd, seed=0, device="cpu")["score"] >= cases.TIERS[-1]
+
+    def few_steps(pretrained, X, y, device, seed):
+        torch.manual_seed(seed)
+        model = copy.deepcopy(pretrained)
+        model[-1] = nn.Linear(model[-1].in_features, 5)
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        for _ in range(5):
+            loss = F.cross_entropy(model(X), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        return model.eval()
+
+    assert cases.run_training(few_steps, seed=0, device="cpu")["score"] < cases.TIERS[0]

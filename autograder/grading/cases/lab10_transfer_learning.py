@@ -158,18 +158,29 @@ def _dann_cases(rng):
 
 
 # ---------------------------------------------------------------------------------- finetune
-# Tiers from the reference (solutions/transfer.py: new head, Adam η = 0.003 on the features and 0.01
-# on the head, 60 full-batch steps) on the first 10 training images of each digit 5–9, starting from
-# the CNN pretrained on digits 0–4 with seed 0, scored on the 195 held-out digits 5–9, CPU, one thread:
-#   seed        0       1       2       3       4
-#   accuracy    0.9282  0.9487  0.9333  0.9487  0.9231      median 0.9333
-# Rule: tiers at 75 % and 90 % of the median, rounded down to the next 0.005: 0.700 and 0.840.
-# tests/solutions/test_transfer.py re-runs these five seeds and asserts both tiers on each.
+# Tiers from a family of recipes (bench/trained_tiers.py: the reference, solutions/transfer.py, new head,
+# Adam η = 0.003 on the features and 0.01 on the head, 60 full-batch steps; and the finetune variants of
+# autograder/grading/catalogue/variants/lab10_transfer_learning.py) on the first 10 training images of
+# each digit 5–9, starting from the CNN pretrained on digits 0–4 with seed 0, scored on the 195 held-out
+# digits 5–9, CPU, one thread:
+#   seed                                        0       1       2       3       4
+#   reference                                   0.9282  0.9487  0.9333  0.9487  0.9231
+#   one Adam rate 1e-3, 100 steps               0.9026  0.9487  0.9128  0.9179  0.9282
+#   SGD + momentum 0.9 (0.01 / 0.05), 80 steps  0.8615  0.8359  0.9282  0.8308  0.8462
+#   minibatches of 16, 20 epochs                0.9231  0.9282  0.9128  0.9436  0.9333
+#   not learnt: the new head untrained          0.1846  0.1949  0.2359  0.1795  0.1795
+#   not learnt: 5 Adam steps at 1e-3            0.1590  0.2667  0.2513  0.2410  0.1590
+# Rule: the upper tier a few points below the lowest correct run (0.8308), rounded down to 0.05: 0.800
+# (it was 90 % of the reference's median, 0.840, which failed SGD with momentum on seeds 1 and 3); the
+# lower tier 75 % of the reference's median 0.9333, rounded down to the next 0.005: 0.700.
+# The visible check's validation digits 5–9 scored within 0.035 of the held-out ones.
+# tests/solutions/test_transfer.py re-runs the reference's five seeds and asserts both tiers on each.
 GRADING_SEED = 0
 SEEDS = (0, 1, 2, 3, 4)
 PER_CLASS = 10
-TIERS = [0.700, 0.840]
-# Budget: the reference fine-tunes in 0.12–0.18 s of CPU time here (one thread, after the warm-up);
+TIERS = [0.700, 0.800]
+# Budget: the reference fine-tunes in 0.10–0.13 s of CPU time here (one thread, after the warm-up), the
+# slowest correct recipe in 0.24 s;
 # 1 s is about 4× the slowest run, rounded up to leave room for a slower or busy machine, while a
 # recipe ten times as long as the reference does not fit.
 BUDGET_S = 1.0

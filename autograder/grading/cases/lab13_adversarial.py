@@ -109,21 +109,37 @@ def _loss_cases(rng):
 
 
 # ------------------------------------------------------------------------ train_robust_cnn
-# The reference (solutions/adversarial.py: digits_cnn, Adam η = 0.01, 20 epochs of minibatches of 64 on
-# ½ CE(x) + ½ CE(FGSM(x)), eps 0.1) on the 1000 training digits, float32, CPU, one thread; accuracy
-# under FGSM at eps 0.1 on the 400 held-out digits:
-#   seed                   0      1      2      3      4       median 0.748
-#   robust (this recipe)   0.730  0.725  0.748  0.755  0.757   (clean accuracy 0.975–0.985)
-#   standard (lab 6's)     0.507  0.472  0.498  0.445  0.545   -> fails both tiers
-# Rule: tiers at 75 % and 90 % of the robust median, rounded down to 0.005: 0.560 and 0.670.
+# Tiers from a family of recipes (bench/trained_tiers.py: the reference, solutions/adversarial.py,
+# digits_cnn, Adam η = 0.01, 20 epochs of minibatches of 64 on ½ CE(x) + ½ CE(FGSM(x)), eps 0.1; and the
+# train_robust_cnn variants of autograder/grading/catalogue/variants/lab13_adversarial.py) on the 1000
+# training digits, float32, CPU, one thread; accuracy under FGSM at eps 0.1 on the 400 held-out digits:
+#   seed                                          0       1       2       3       4
+#   reference                                     0.730   0.725   0.748   0.755   0.757   (clean 0.975–0.985)
+#   Adam at 1e-3, 40 epochs                       0.720   0.698   0.708   0.675   0.678
+#   SGD + momentum 0.9 at 0.05, batches of 32     0.773   0.768   0.760   0.748   0.768
+#   Adam 3e-3, batches of 128, 30 epochs          0.718   0.703   0.700   0.685   0.685
+#   not learnt: a standard CNN (eps 0, lab 6's)   0.507   0.473   0.498   0.445   0.545
+#   under-trained: Adam 1e-3, only 20 epochs      0.633   0.588   0.628   0.595   0.630   (clean 0.91–0.945)
+# On seeds 0–11 the standard CNN reached 0.415–0.585 and Adam at 1e-3 for 20 epochs 0.545–0.650: the two
+# overlap, and so they did under FGSM at eps 0.15 (0.13–0.26 against 0.27–0.40) and PGD-10 at eps 0.1
+# (0.33–0.50 against 0.50–0.62). At a tenth of the reference's rate 20 epochs do not finish the training
+# (its clean accuracy is 4–7 points lower too): no tier can pass every such run and fail every standard
+# CNN, so it earns what its run reaches, and the notebook says that a smaller rate needs more epochs.
+# Rule: the lower tier above the best standard CNN of seeds 0–11 (0.585): 0.600; the upper tier a few
+# points below the worst correct run (0.675), rounded down to 0.005: 0.645 (it was 90 % of the
+# reference's median, 0.670, which failed every run of Adam at 1e-3 for 20 epochs and passed the 40-epoch
+# runs of seeds 3 and 4 by 0.005).
+# The visible check's validation digits scored within 0.065 of the held-out ones (the standard CNN of
+# seed 2: 0.56 against 0.50), so the notebook fails validation below 0.55 and warns below 0.645.
 # (At eps 0.2 the robust runs reach only 0.18–0.31, too close to the standard 0.03–0.09: 0.1 separates better.)
-# tests/solutions/test_adversarial.py re-runs these five seeds and asserts both tiers on each.
+# tests/solutions/test_adversarial.py re-runs the reference's five seeds and asserts both tiers on each.
 # (EPS = 0.1 and GRADING_SEED = 0: autograder/kernel/runners/lab13_adversarial.py)
 SEEDS = (0, 1, 2, 3, 4)
-TIERS = [0.560, 0.670]
-# Budget: the reference trains in 1.05–1.25 s of CPU time here (one thread, after the warm-up); 5 s is
-# about 4× the slowest run: room for a slower machine or a somewhat longer recipe, not for PGD training.
-BUDGET_S = 5.0
+TIERS = [0.600, 0.645]
+# Budget: the reference trains in 1.1–2.0 s of CPU time here (one thread, after the warm-up), the slowest
+# correct recipe (Adam at 1e-3 for 40 epochs) in 2.3–3.2 s; 8 s is about 4× the reference's 2 s: room
+# for a slower machine and twice the reference's epochs, not for PGD training (about 6× the reference).
+BUDGET_S = 8.0
 #: Held-out digits on which the reported clean predictions may differ from those of the rebuilt
 #: digits_cnn() (1 %: a GPU and the grader's CPU may round a near tie of two logits differently).
 MAX_DISAGREEMENTS = 4

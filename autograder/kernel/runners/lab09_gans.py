@@ -7,10 +7,17 @@ The losses get the case's NumPy arrays as float64 tensors on the grading device.
 returns the gradient of the penalty with respect to the critic's parameters.
 
 ``train_gan`` is trained on the notebook's 1000 training digits with the case's seed, timed under
-:func:`~autograder.kernel.runners.training.training_conditions`, and the kernel reports :data:`N_SAMPLES`
+:func:`~autograder.kernel.runners.training.training_conditions` after a warm-up
+(:func:`~autograder.kernel.runners.training.warm_up_gan`), and the kernel reports :data:`N_SAMPLES`
 samples of its generator (z from a fixed seed) and facts about how it used the ``generator_loss`` it
 was given (a recording loss, :class:`GeneratorLossSpy`) and what its signature's default is. The
 grading process scores the samples and judges those facts.
+
+``train_dcgan`` is trained and timed the same way; it returns ``(G, D)``. The kernel reports
+:data:`N_SAMPLES` samples of G (images (M, 1, 8, 8), flattened to 64 values) and what the two
+networks are made of (:func:`dcgan_facts`: strided and transposed convolutions, batch norm,
+LeakyReLU, pooling, D's output shape); the grading process scores the samples and judges whether
+the networks are in DCGAN's style.
 """
 from __future__ import annotations
 
@@ -19,7 +26,7 @@ import inspect
 import numpy as np
 
 from autograder.kernel.runners import Runner
-from autograder.kernel.runners.training import timed, training_conditions
+from autograder.kernel.runners.training import timed, training_conditions, warm_up_gan
 from autograder.kernel.torch_grading import grading_device, tensor
 
 #: Samples of a trained generator that the kernel reports (z drawn from :data:`Z_SEED`).
@@ -76,22 +83,28 @@ def _run_gp(fn, case, uses):
 
 
 # ------------------------------------------------------------------------------- train_gan
-def generate_samples(generator, device) -> np.ndarray:
+def generate_samples(generator, device, image_shape=(64,)) -> np.ndarray:
     """``N_SAMPLES`` images of ``generator`` (outputs in [−1, 1]) from z of a fixed seed, in eval mode,
-    without gradients: (N_SAMPLES, 64), float64 if the generator computes in float64, else float32.
-    Raises ValueError (with a message for the student) when the shape is not (N_SAMPLES, 64)."""
+    without gradients, flattened: (N_SAMPLES, 64), float64 if the generator computes in float64, else
+    float32. ``image_shape``: the shape of one image the generator must produce, (64,) for the MLP GAN,
+    (1, 8, 8) for the DCGAN. Raises ValueError (with a message for the student) when the generator has
+    no ``latent_dim`` or its output has another shape."""
     import torch
 
-    latent = int(getattr(generator, "latent_dim"))
+    latent = getattr(generator, "latent_dim", None)
+    if isinstance(latent, bool) or not isinstance(latent, (int, np.integer)) or latent < 1:
+        raise ValueError(f"the generator needs an int attribute latent_dim (got {type(latent).__name__})")
+    latent = int(latent)
     z = torch.randn(N_SAMPLES, latent, generator=torch.Generator().manual_seed(Z_SEED)).to(device)
     if hasattr(generator, "eval"):
         generator.eval()
     with torch.no_grad():
         images = generator(z)
-    if tuple(images.shape) != (N_SAMPLES, 64):
-        raise ValueError(f"the generator maps z of shape ({N_SAMPLES}, {latent}) to shape {tuple(images.shape)}, "
-                         f"expected ({N_SAMPLES}, 64)")
-    images = images.detach().cpu()
+    expected = (N_SAMPLES, *image_shape)
+    if not isinstance(images, torch.Tensor) or tuple(images.shape) != expected:
+        shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
+        raise ValueError(f"the generator maps z of shape ({N_SAMPLES}, {latent}) to shape {shape}, expected {expected}")
+    images = images.detach().cpu().reshape(N_SAMPLES, 64)
     return images.numpy() if images.dtype == torch.float64 else images.float().numpy()
 
 
@@ -157,6 +170,7 @@ def train_and_sample(fn, seed, probe, device=None) -> dict:
     X = tensor(X, dtype=torch.float32, device=device)
     spy = GeneratorLossSpy()
     with training_conditions(device):
+        warm_up_gan(device)
         generator, seconds = timed(fn, X, device, int(seed), generator_loss=spy)
         samples = generate_samples(generator, device)
     return {"samples": samples, "seconds": seconds, "generator_loss": generator_loss_facts(fn, spy, probe)}
@@ -168,6 +182,84 @@ def _run_train(fn, case, uses):
     return train_and_sample(fn, seed, probe)
 
 
+# ----------------------------------------------------------------------------- train_dcgan
+def _is_pooling(module) -> bool:
+    return any("Pool" in cls.__name__ for cls in type(module).__mro__)
+
+
+def _strided(module) -> bool:
+    stride = getattr(module, "stride", 1)
+    return max(stride) >= 2 if isinstance(stride, tuple) else stride >= 2
+
+
+def network_facts(network) -> dict:
+    """What a network is made of, counted over ``network.modules()``: strided ``nn.Conv2d`` and
+    ``nn.ConvTranspose2d`` (stride ≥ 2), ``nn.BatchNorm2d``, ``nn.LeakyReLU``, pooling layers and
+    ``nn.Linear``. ``None`` when ``network`` is not an ``nn.Module``."""
+    import torch
+    from torch import nn
+
+    if not isinstance(network, torch.nn.Module):
+        return None
+    modules = list(network.modules())
+    count = lambda test: int(sum(1 for m in modules if test(m)))  # noqa: E731
+    return {"strided_conv": count(lambda m: type(m) is nn.Conv2d and _strided(m)),
+            "strided_transposed_conv": count(lambda m: isinstance(m, nn.ConvTranspose2d) and _strided(m)),
+            "batchnorm": count(lambda m: isinstance(m, nn.BatchNorm2d)),
+            "leaky_relu": count(lambda m: isinstance(m, nn.LeakyReLU)),
+            "pooling": count(_is_pooling),
+            "linear": count(lambda m: isinstance(m, nn.Linear))}
+
+
+def dcgan_facts(G, D, device) -> dict:
+    """:func:`network_facts` of G and D, and the shape of D's output on 4 training digits in [−1, 1]
+    (in eval mode, without gradients; ``None`` when D fails on them)."""
+    import torch
+
+    from autograder.kernel.runners.training import digits_images
+
+    X, _ = digits_images("train")
+    shape = None
+    if isinstance(D, torch.nn.Module):
+        D.eval()
+        try:
+            with torch.no_grad():
+                out = D(torch.as_tensor(X[:4] * 2 - 1, device=device))
+            shape = list(out.shape) if isinstance(out, torch.Tensor) else None
+        except Exception:  # noqa: BLE001 (a D that cannot score images is judged by the grader)
+            shape = None
+    return {"generator": network_facts(G), "discriminator": network_facts(D), "d_output_shape": shape}
+
+
+def train_and_sample_dcgan(fn, seed, device=None) -> dict:
+    """Train with ``fn`` (``fn(X_train, device, seed) -> (G, D)``) on the notebook's training digits,
+    given as (N, 1, 8, 8) float32 in [0, 1]. Returns ``{"samples": G's images (:func:`generate_samples`,
+    flattened), "seconds": training seconds, "architecture": :func:`dcgan_facts`}``. Raises TypeError
+    (with a message for the student) when ``fn`` does not return a pair."""
+    import torch
+
+    from autograder.kernel.runners.training import digits_images
+
+    device = grading_device() if device is None else torch.device(device)
+    X, _ = digits_images("train")
+    X = tensor(X, dtype=torch.float32, device=device)
+    with training_conditions(device):
+        warm_up_gan(device)
+        out, seconds = timed(fn, X, device, int(seed))
+        if not isinstance(out, (tuple, list)) or len(out) != 2:
+            raise TypeError(f"train_dcgan should return the pair (G, D), got {type(out).__name__}")
+        G, D = out
+        samples = generate_samples(G, device, image_shape=(1, 8, 8))
+        facts = dcgan_facts(G, D, device)
+    return {"samples": samples, "seconds": seconds, "architecture": facts}
+
+
+def _run_train_dcgan(fn, case, uses):
+    """case.args = (seed,)."""
+    (seed,) = case.args
+    return train_and_sample_dcgan(fn, seed)
+
+
 _LOSSES = ("discriminator_loss", "lsgan_discriminator_loss", "hinge_discriminator_loss", "wasserstein_critic_loss",
            "generator_loss_minimax", "generator_loss_nonsaturating", "lsgan_generator_loss", "hinge_generator_loss")
 
@@ -175,4 +267,5 @@ RUNNERS = {
     **{name: Runner(run=_run_loss) for name in _LOSSES},
     "gradient_penalty": Runner(run=_run_gp),
     "train_gan": Runner(run=_run_train),
+    "train_dcgan": Runner(run=_run_train_dcgan),
 }

@@ -4,6 +4,8 @@ A trained-model runner trains the student's model on the notebook's training dat
 under :func:`training_conditions`, times it with :func:`timed` (after :func:`warm_up_cnn`, so one-off
 kernel set-up is not the student's time), and reports the model's outputs on held-out inputs
 (:func:`digits_held_out`). The grading process judges them (:mod:`autograder.grading.trained_models`).
+A runner warms up before the clock starts (:func:`warm_up` with a tiny model of the lab's layers:
+:func:`warm_up_cnn`, :func:`warm_up_gan`, …), so that every trained model is timed the same way.
 """
 from __future__ import annotations
 
@@ -112,6 +114,23 @@ def _tiny_cnn(device):
 def warm_up_cnn(device) -> None:
     """:func:`warm_up` with a tiny CNN on 8×8 digits (labs 6, 10 and 13)."""
     warm_up(device, "cnn", _tiny_cnn)
+
+
+def _tiny_gan(device):
+    import torch
+    from torch import nn
+
+    G = nn.Sequential(nn.Linear(2, 8), nn.LeakyReLU(0.2), nn.Unflatten(1, (2, 2, 2)), nn.BatchNorm2d(2), nn.ReLU(),
+                      nn.ConvTranspose2d(2, 1, 4, stride=2, padding=1), nn.Tanh()).to(device)
+    D = nn.Sequential(nn.Conv2d(1, 2, 4, stride=2, padding=1), nn.BatchNorm2d(2), nn.LeakyReLU(0.2), nn.Flatten(),
+                      nn.Linear(8, 1), nn.Softplus()).to(device)
+    z = torch.zeros(4, 2, device=device)
+    return [*G.parameters(), *D.parameters()], lambda: D(G(z)).mean()
+
+
+def warm_up_gan(device) -> None:
+    """:func:`warm_up` with a tiny GAN (linear, transposed and strided convolutions, batch norm; lab 9)."""
+    warm_up(device, "gan", _tiny_gan)
 
 
 def predicted_classes(model, X: np.ndarray, classes: int, device, hint: str = "") -> np.ndarray:
