@@ -22,7 +22,7 @@ FIXED_BY_NATURE = {
 }
 # a trained model's run: the notebook's data, hyperparameters and seed, for which the tiers were set
 TRAINED = {"lab05_autoencoders.train_autoencoder", "lab06_cnn.train_cnn", "lab07_lstm.train_forecaster",
-           "lab08_vae.train_vae", "lab10_transfer_learning.finetune", "lab11_language_model.train_mlp_lm",
+           "lab08_vae.train_vae", "lab09_gans.train_dcgan", "lab10_transfer_learning.finetune", "lab11_language_model.train_mlp_lm",
            "lab12_gnn.train_gcn", "lab13_adversarial.train_robust_cnn"}
 LABS = sorted(p.stem for p in (REPO / "autograder" / "grading" / "cases").glob("lab*.py"))
 

