@@ -23,7 +23,7 @@ import nbformat
 from autograder.course import notebook_path, scratch_course
 from autograder.workflows.release import regenerate_release
 from autograder.course.submissions import build_submission, grade_id, solution_code
-from tests import mutants as mutant_lib
+from autograder.grading import catalogue
 
 LAB = "lab01_neurons_losses"
 TIMESTAMP = "2026-11-20 17:00:00.000000 UTC\n"
@@ -36,8 +36,8 @@ def clean_fills(lab: str = LAB) -> dict[str, dict[str, str]]:
     reference = solution_code(lab)
     names = list(reference)
     dee = dict(reference)
-    for function, bug in mutant_lib.notebook_sample(lab):
-        dee[function] = mutant_lib.mutants(lab)[function][bug]
+    for function, bug in catalogue.notebook_sample(lab):
+        dee[function] = catalogue.mutants(lab)[function][bug].source
     return {"ada": dict(reference), "ben": {}, "cam": {n: reference[n] for n in names[: len(names) // 2]}, "dee": dee}
 
 

@@ -28,7 +28,7 @@ from autograder.cohort.gradebook import cell_scores
 from autograder.kernel.harness import execute_case
 from autograder.grading.judging import expected_output, judge_case, score
 from autograder.grading.seeding import case_rng, run_seed
-from tests import mutants as mutant_lib
+from autograder.grading import catalogue
 from tests.cohort.cohort import (BAD, CELL_TIMEOUT_S, CLEAN, DELETED_CELL, LAB, MEMORY_MIB, STARTUP_S, bad_fills,
                                clean_fills, make_course)
 
@@ -110,7 +110,7 @@ def test_clean_students_get_the_grades_of_serial_nbgrader(courses):
             assert cell_scores(parallel, LAB, student) == expected, f"{student}: grades differ from serial nbgrader"
     record = _record(parallel, "dee")
     assert record["run_seed"] == run_seed(LAB, "dee", record["digest"])
-    mutated = {function for function, _ in mutant_lib.notebook_sample(LAB)}
+    mutated = {function for function, _ in catalogue.notebook_sample(LAB)}
     got, serial_dee = cell_scores(parallel, LAB, "dee"), cell_scores(serial, LAB, "dee")
     assert got.keys() == serial_dee.keys()
     for cell, (points, max_points) in got.items():
