@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from autograder.grading.cases import Case, Spec, register
+from autograder.grading.compare import MIN_FLOAT_BITS, Tolerance, precision_dtype, tolerance_for, within
 from autograder.kernel.runners.lab04_regularization_init import RAISED
 
 LAB = "lab04_regularization_init"
@@ -69,7 +70,7 @@ def _dropout_cases(rng):
 
 
 def _outputs(got, n, what):
-    """``got`` as a tuple of ``n`` float arrays, or a message."""
+    """``got`` as a tuple of ``n`` numeric arrays in their own dtypes, or a message."""
     if isinstance(got, str) and got == RAISED:
         return "raised ValueError although p is valid"
     if not isinstance(got, (tuple, list)) or len(got) != n:
@@ -81,7 +82,9 @@ def _outputs(got, n, what):
         arr = np.asarray(value)
         if arr.dtype.kind not in "fiub":
             return f"{name} should be a numeric array, got {arr.dtype}"
-        arrays.append(arr.astype(np.float64))
+        if arr.dtype.kind == "f" and arr.dtype.itemsize * 8 < MIN_FLOAT_BITS:
+            return f"{name} has dtype {arr.dtype}, which is too coarse to grade: use float32 or float64"
+        arrays.append(arr)
     return arrays
 
 
@@ -108,19 +111,23 @@ def judge_dropout(got, expected, case):
             return f"{name} has shape {arr.shape}, expected the shape of x {x.shape}"
         if not np.all(np.isfinite(arr)):
             return f"{name} contains NaN or inf"
+    # Values are checked at 1e-12 relative, or at the precision of the dtype returned (compare.within):
+    # a float32 mask holds float32(1/(1 - p)), which is right to float32's precision.
+    exact = Tolerance(rtol=1e-12, atol=0.0)
     if not train:
         if not np.array_equal(mask, np.ones_like(x)):
             return "in eval mode (train=False) mask should be all ones"
-        if not np.allclose(out, x, rtol=1e-12, atol=0.0):
+        if not np.all(within(out, x, exact)):
             return "in eval mode (train=False) out should equal x (inverted dropout rescales at training time only)"
         return None
     scale = 1.0 / (1.0 - p)
-    zero, kept = mask == 0.0, np.isclose(mask, scale, rtol=1e-12, atol=0.0)
+    zero, kept = mask == 0.0, within(mask, np.full(mask.shape, scale), exact)
     if not np.all(zero | kept):
         bad = mask[~(zero | kept)]
-        return (f"{bad.size} mask values are neither 0 nor 1/(1 - p) (e.g. {bad.flat[0]:.4g}); "
+        return (f"{bad.size} mask values are neither 0 nor 1/(1 - p) (e.g. {float(bad.flat[0]):.4g}); "
                 "inverted dropout scales the kept units by 1/(1 - p)")
-    if not np.allclose(out, x * mask, rtol=1e-12, atol=1e-300):
+    x_mask = (x * mask).astype(precision_dtype(out.dtype, mask.dtype))  # as precise as the mask it uses
+    if not np.all(within(out, x_mask, Tolerance(rtol=1e-12, atol=1e-300))):
         return "out should equal x * mask"
     n = x.size
     if n >= 10_000:
@@ -264,8 +271,8 @@ def _judge_early_stopping(got, expected, case):
     if wrong:
         return (f"best_epoch is wrong after the step of epoch {wrong[0]} "
                 f"(epochs count from 0; {len(wrong)} of {n} wrong)")
-    wrong = [k for k in range(n) if got["best"][k] is None or not np.isclose(got["best"][k], expected["best"][k],
-                                                                             rtol=1e-12, atol=0.0)]
+    wrong = [k for k in range(n) if got["best"][k] is None or not within(got["best"][k], expected["best"][k],
+                                                                         Tolerance(rtol=1e-12, atol=0.0))]
     if wrong:
         return f"best is wrong after the step of epoch {wrong[0]} ({len(wrong)} of {n} wrong)"
     return None
@@ -292,18 +299,20 @@ def _init_cases(rng):
 
 
 def _weights(got, case):
-    """``got`` as a float array of shape (fan_in, fan_out), or a message."""
+    """``got`` as a float64 array of shape (fan_in, fan_out) and the precision it was returned in, or a message."""
     fan_in, fan_out = case.args[0], case.args[1]
     if got is None:
         return "returned None (did the function forget to return?)"
     w = np.asarray(got)
     if w.dtype.kind != "f":
         return f"should be a floating-point array, got dtype {w.dtype}"
+    if w.dtype.itemsize * 8 < MIN_FLOAT_BITS:
+        return f"has dtype {w.dtype}, which is too coarse to grade: use float32 or float64"
     if w.shape != (fan_in, fan_out):
         return f"has shape {w.shape}, expected (fan_in, fan_out) = {(fan_in, fan_out)}"
     if not np.all(np.isfinite(w)):
         return "contains NaN or inf"
-    return w.astype(np.float64)
+    return w.astype(np.float64), w.dtype
 
 
 def judge_xavier(got, expected, case):
@@ -314,12 +323,14 @@ def judge_xavier(got, expected, case):
       (μ4 − σ⁴)/N, μ4 = a⁴/5 for a uniform, so sd(s²) = a² √(4/(45 N)); 5 sd: two-sided tail 5.7e-7.
     * |mean| ≤ 5 σ/√N (central limit theorem; tail 5.7e-7).
     """
-    w = _weights(got, case)
-    if isinstance(w, str):
-        return w
+    checked = _weights(got, case)
+    if isinstance(checked, str):
+        return checked
+    w, dtype = checked
     fan_in, fan_out = case.args[0], case.args[1]
     a = math.sqrt(6.0 / (fan_in + fan_out))
-    if np.max(np.abs(w)) > a * (1 + 1e-12):
+    # a float32 draw of U(-a, a) may round a value next to a to float32(a), above a by up to half an ulp
+    if np.max(np.abs(w)) > a * (1 + tolerance_for(Tolerance(rtol=1e-12, atol=0.0), dtype).rtol):
         return "has values outside [-a, a] with a = sqrt(6 / (fan_in + fan_out))"
     n = w.size
     if n < MIN_STAT_SIZE:
@@ -345,9 +356,10 @@ def judge_he(got, expected, case):
       (a uniform has −1.2, so U(−√3 σ, √3 σ) with the right variance fails).
     * |mean| ≤ 5 σ/√N.
     """
-    w = _weights(got, case)
-    if isinstance(w, str):
-        return w
+    checked = _weights(got, case)
+    if isinstance(checked, str):
+        return checked
+    w, _ = checked
     fan_in = case.args[0]
     n = w.size
     if n < MIN_STAT_SIZE:
