@@ -1,0 +1,227 @@
+"""One score in both grading paths: correct code in ordinary styles that one path used to punish.
+
+Each test writes its student code and its expected values by hand (a hand-stepped momentum
+trajectory, a float32 dropout written here, a class whose ``best`` is ``np.float64(inf)``), and grades
+it under plain nbgrader's path and under ``dlcourse grade``'s (:mod:`tests.autograder.grading_paths`).
+"""
+import json
+import math
+
+import numpy as np
+import pytest
+
+from autograder.grading.cases import get_spec
+from autograder.grading.compare import Tolerance, compare, within
+from autograder.grading.judging import drawn_cases, score
+from autograder.kernel import reports
+from autograder.kernel.harness import build_report
+from autograder.kernel.runners import Case, decode_cases, encode_cases, unshared_copy
+from autograder.kernel.runners.lab03_optimizers import drive
+from tests.autograder.grading_paths import dlcourse_grade, json_trip, kernel_report, plain_nbgrader
+
+MOMENTUM = get_spec("lab03_optimizers.sgd_momentum")
+DROPOUT = get_spec("lab04_regularization_init.dropout_forward")
+EARLY = get_spec("lab04_regularization_init.EarlyStopping")
+
+
+def both_paths(fn, spec):
+    return plain_nbgrader(fn, spec), dlcourse_grade(fn, spec)
+
+
+def failed(results):
+    return [(r.case, r.message) for r in results if not r.passed]
+
+
+# ------------------------------------------------------------------------- aliasing of case inputs
+def momentum_scaling_its_gradient_in_place(w, g, state, lr, mu):
+    """Correct: Δw ← −η g + μ Δw, w ← w + Δw. It scales the gradient it was handed in place (its own
+    argument; the docstring forbids changing w and state only) and leaves w untouched."""
+    g *= lr
+    v = mu * state.get("v", np.zeros_like(w)) - g
+    return w + v, {"v": v}
+
+
+def test_an_aliased_gradient_list_reaches_each_step_as_its_own_array():
+    g = np.array([1.0, -2.0, 0.5])
+    case = Case("constant gradient, 3 steps", (np.zeros(3), [g] * 3), {"lr": 0.1, "mu": 0.5})
+    copied = unshared_copy(case.args)
+    assert copied[1][0] is not copied[1][1] and copied[1][0] is not g
+    # by hand: v1 = -0.1 g, v2 = 0.5 v1 - 0.1 g = -0.15 g, v3 = 0.5 v2 - 0.1 g = -0.175 g; w_k = sum of v
+    expected = {"w after step 1": -0.1 * g, "w after step 2": -0.25 * g, "w after step 3": -0.425 * g}
+    out = drive(momentum_scaling_its_gradient_in_place, case.fresh(), {})
+    for key, value in expected.items():
+        assert np.allclose(out[key], value, rtol=1e-14, atol=0), key
+    assert np.array_equal(g, [1.0, -2.0, 0.5])  # the case's own array is untouched
+
+
+def test_in_place_work_on_its_own_gradient_gets_full_marks_in_both_paths():
+    plain, dl = both_paths(momentum_scaling_its_gradient_in_place, MOMENTUM)
+    assert not failed(plain) and not failed(dl)
+
+
+def test_a_case_run_twice_sees_the_same_inputs_although_the_first_run_scaled_them():
+    g = np.ones(4)
+    case = Case("c", (np.zeros(4), [g] * 2), {"lr": 0.5, "mu": 0.0})
+    first = build_report(momentum_scaling_its_gradient_in_place, MOMENTUM.qualname, [case, case], {})
+    one, two = (reports.decode(c["output"]) for c in json_trip(first)["cases"])
+    assert np.array_equal(one["w after step 2"], two["w after step 2"])
+    assert np.array_equal(one["w after step 2"], -np.ones(4))  # two steps of -0.5 * 1 each
+
+
+# ------------------------------------------------------------------ the same input types in both paths
+def test_both_paths_hand_the_function_inputs_of_the_same_types():
+    seen = {"plain": [], "dl": []}
+
+    def recording(path):
+        def sgd_momentum(w, g, state, lr, mu):
+            seen[path].append((type(w), type(g), type(lr), type(mu)))
+            v = -lr * np.asarray(g) + mu * state.get("v", 0.0)
+            return w + v, {"v": v}
+        return sgd_momentum
+
+    plain_nbgrader(recording("plain"), MOMENTUM)
+    dlcourse_grade(recording("dl"), MOMENTUM)
+    assert seen["plain"] and seen["plain"] == seen["dl"]
+
+
+def test_numpy_scalars_in_cases_keep_their_type_through_the_cases_file():
+    case = Case("c", (np.float64(0.25), np.float32(-1.5), 0.5, np.int64(3)), {"delta": np.float64(1e-8)})
+    back, = decode_cases(encode_cases({"lab.f": [case]}), "lab.f")
+    assert [type(a) for a in back.args] == [np.float64, np.float32, float, np.int64]
+    assert type(back.kwargs["delta"]) is np.float64 and back.kwargs["delta"] == 1e-8
+
+
+def test_the_plain_path_draws_exactly_the_cases_file_of_a_run():
+    from autograder.grading.scoring import run_cases_file
+
+    seed = 99
+    via_file = decode_cases(run_cases_file("lab03_optimizers", seed), MOMENTUM.qualname)
+    drawn = drawn_cases(MOMENTUM, seed)
+    assert encode_cases({"f": via_file}) == encode_cases({"f": drawn})
+
+
+# --------------------------------------------------------------- non-finite NumPy floats in reports
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.longdouble])
+def test_non_finite_numpy_floats_of_any_type_travel_through_a_report(dtype):
+    sent = {"inf": dtype(np.inf), "-inf": dtype(-np.inf), "nan": dtype(np.nan), "one": dtype(1.5)}
+    got = reports.decode(json.loads(json.dumps(reports.encode(sent))))
+    assert {k: type(v) for k, v in got.items()} == {k: dtype for k in sent}
+    assert got["inf"] == np.inf and got["-inf"] == -np.inf and np.isnan(got["nan"]) and got["one"] == 1.5
+
+
+class EarlyStopping:
+    """Correct early stopping whose best starts as ``np.float64(np.inf)`` (a NumPy scalar)."""
+
+    def __init__(self, patience, min_delta=0.0):
+        self.patience, self.min_delta = patience, min_delta
+        self.best, self.best_epoch, self.wait, self.epoch = np.float64(np.inf), None, 0, 0
+
+    def step(self, val_loss):
+        if val_loss < self.best - self.min_delta:
+            self.best, self.best_epoch, self.wait = np.float64(val_loss), self.epoch, 0
+        else:
+            self.wait += 1
+        self.epoch += 1
+        return self.wait >= self.patience
+
+
+def test_early_stopping_with_a_numpy_inf_gets_full_marks_in_both_paths():
+    plain, dl = both_paths(EarlyStopping, EARLY)
+    assert not failed(plain) and not failed(dl)
+
+
+def test_a_report_with_numpy_float32_nan_and_inf_is_judged_case_by_case():
+    def sigmoid_in_float32(x):
+        x = np.asarray(x, dtype=np.float64)
+        out = (1.0 / (1.0 + np.exp(-x))).astype(np.float32)
+        if out.size > 5:  # larger inputs: poisoned with float32 NaN and inf
+            out.flat[0], out.flat[1] = np.float32(np.nan), np.float32(np.inf)
+        return out
+
+    spec = get_spec("lab01_neurons_losses.sigmoid")
+    for results in both_paths(sigmoid_in_float32, spec):
+        bad = failed(results)
+        assert bad and len(bad) < len(results)  # the small cases still pass: nothing failed wholesale
+        assert all("NaN or inf where a finite value is expected" in m for _, m in bad), bad
+
+
+# ------------------------------------------------------------------------ tolerance follows dtype
+def dropout_in_float32(x, p, train, rng):
+    """Correct inverted dropout that returns float32 (the same draw as the docstring's)."""
+    if not 0.0 <= p < 1.0:
+        raise ValueError("p must satisfy 0 <= p < 1")
+    x = np.asarray(x, dtype=np.float32)
+    if not train:
+        return x.copy(), np.ones_like(x)
+    mask = (rng.random(x.shape) >= p).astype(np.float32) / np.float32(1.0 - p)
+    return x * mask, mask
+
+
+def test_a_float32_dropout_mask_is_judged_at_float32_precision_in_both_paths():
+    p = 0.21
+    scale32 = np.float32(1.0) / np.float32(1.0 - p)
+    assert abs(float(scale32) - 1 / (1 - p)) > 1e-12 * (1 / (1 - p))  # not 1/(1-p) to float64 precision
+    plain, dl = both_paths(dropout_in_float32, DROPOUT)
+    assert not failed(plain) and not failed(dl)
+
+
+def test_a_float32_mask_that_is_wrong_at_float32_precision_still_fails():
+    def dropout_rounded_scale(x, p, train, rng):
+        out, mask = dropout_in_float32(x, p, train, rng)
+        mask = np.where(mask > 0, np.float32(round(1.0 / (1.0 - p), 3)), np.float32(0))  # 3 decimals
+        return np.asarray(x, dtype=np.float32) * mask, mask
+
+    for results in both_paths(dropout_rounded_scale, DROPOUT):
+        assert any("neither 0 nor 1/(1 - p)" in (r.message or "") for r in results)
+
+
+def test_float32_outputs_are_compared_at_float32_precision_and_only_wrong_values_are_named():
+    x = np.linspace(-4, 4, 50)
+    exact = 1 / (1 + np.exp(-x))
+    right32 = exact.astype(np.float32)  # correctly rounded: off by up to 6e-8 relative
+    assert np.max(np.abs(right32 - exact) / exact) > Tolerance(rtol=1e-12).rtol
+    assert compare(right32, exact, Tolerance(rtol=1e-12, atol=0)) is None
+    wrong = right32.copy()
+    wrong[7] *= np.float32(1.001)
+    message = compare(wrong, exact, Tolerance(rtol=1e-12, atol=0))
+    assert message.startswith("output: 1 of 50 values off") and "index (7,)" in message and "float32" in message
+    # a difference of nearly equal numbers, exact to float32 relative to the inputs' magnitude
+    diff64 = exact - 0.5
+    diff32 = right32 - np.float32(0.5)
+    assert compare(diff32, diff64) is None
+    assert within(np.float32(1) / np.float32(0.79), 1 / 0.79, Tolerance(rtol=1e-12, atol=0))
+    assert not within(1 / 0.79 * (1 + 1e-9), 1 / 0.79, Tolerance(rtol=1e-12, atol=0))  # float64 stays strict
+
+
+def test_float16_outputs_are_refused_with_a_message():
+    message = compare(np.ones(3, dtype=np.float16), np.ones(3))
+    assert message == "output has dtype float16, which is too coarse to grade: use float32 or float64"
+
+
+def test_partial_credit_is_the_same_fraction_in_both_paths_on_the_same_cases():
+    """A function right on some cases only: the same cases give the same verdict case by case."""
+    def half(x):
+        out = 1 / (1 + np.exp(-np.asarray(x, dtype=np.float64)))
+        return out if np.ndim(x) != 1 else out * 1.01
+
+    spec = get_spec("lab01_neurons_losses.sigmoid")
+    from autograder.grading.judging import run_cases
+    from tests.autograder.grading_paths import RUN_SEED
+
+    same_cases = run_cases(half, spec, seed=RUN_SEED)
+    dl = dlcourse_grade(half, spec)
+    assert [(r.case, r.passed) for r in same_cases] == [(r.case, r.passed) for r in dl]
+    assert 0 < score(dl, 1.0) < 1.0 and math.isclose(score(dl, 1.0), score(same_cases, 1.0))
+    assert kernel_report(half, spec)["qualname"] == spec.qualname
+
+
+def test_a_float32_xavier_draw_rounded_up_to_float32_a_is_inside_the_range():
+    from autograder.grading.cases.lab04_regularization_init import judge_xavier
+
+    fan_in, fan_out = 3, 4  # a = sqrt(6/7) = 0.9258200997725514; float32(a) = 0.92582011222839355 > a
+    a = math.sqrt(6 / 7)
+    assert float(np.float32(a)) > a * (1 + 1e-12)
+    case = Case("(3, 4)", (fan_in, fan_out, np.random.default_rng(0)))
+    assert judge_xavier(np.full((3, 4), np.float32(a)), None, case) is None
+    assert judge_xavier(np.full((3, 4), a * (1 + 1e-9)), None, case) == \
+        "has values outside [-a, a] with a = sqrt(6 / (fan_in + fan_out))"  # float64 keeps the exact range
