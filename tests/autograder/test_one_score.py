@@ -4,6 +4,7 @@ Each test writes its student code and its expected values by hand (a hand-steppe
 trajectory, a float32 dropout written here, a class whose ``best`` is ``np.float64(inf)``), and grades
 it under plain nbgrader's path and under ``dlcourse grade``'s (:mod:`tests.autograder.grading_paths`).
 """
+import functools
 import json
 import math
 
@@ -307,3 +308,72 @@ def test_every_catalogue_entry_scores_the_same_in_both_paths(lab, function):
                 if twin is not None and twin != verdicts[(kind, entry.name)]:
                     problems.append(f"{kind} {entry.id} does not score like {entry.equivalent_to} case by case")
     assert not problems, "\n".join(problems)
+
+
+# ================================================== the same, through real notebooks (slow: notebook)
+# One scratch course per lab; one submission carries one mutant for every function
+# (catalogue.notebook_batch), another one variant for every function (where the lab has variants).
+# Both are graded by real plain `nbgrader autograde` and real `dlcourse grade` (sandboxed kernel).
+# The two paths draw different cases (the course's fixed ones; the run seed's), so the check is on
+# verdicts: a cell loses points in one path exactly where it loses points in the other, every
+# mutated function's own cell loses points, and every variant cell gets full marks.
+NOTEBOOK_LABS = ("lab03_optimizers", "lab12_gnn")  # a NumPy lab and a Torch lab with a trained model
+
+
+def _batch_fills(lab, kind):
+    return {function: entry.source for function, entry in catalogue.notebook_batch(lab, kind).items()}
+
+
+@functools.lru_cache(maxsize=None)
+def graded_batches(lab):
+    """``{kind: (fills, {"plain": cell scores, "dlcourse": cell scores})}`` for the kinds with entries."""
+    import tempfile
+    from pathlib import Path
+
+    from autograder.cohort.gradebook import cell_scores
+    from autograder.course import nbgrader, notebook_path, scratch_course
+    from autograder.course.submissions import build_submission, solution_code
+    from autograder.workflows.labcheck import grade_with_dlcourse
+
+    reference = solution_code(lab)
+    students = {kind: {**reference, **_batch_fills(lab, kind)} for kind in catalogue.KINDS if _batch_fills(lab, kind)}
+    root = scratch_course(Path(tempfile.mkdtemp(prefix=f"one-score-{lab}-")))
+    nbgrader("generate_assignment", lab, "--force", root=root)
+    release = notebook_path(root, "release", lab)
+    for student, fills in students.items():
+        build_submission(release, notebook_path(root, "submitted", lab, student), fills)
+    nbgrader("autograde", lab, root=root)
+    plain = {student: cell_scores(root, lab, student) for student in students}
+    dl = grade_with_dlcourse(lab, students, root.parent / f"{root.name}-dlcourse")
+    return {kind: (_batch_fills(lab, kind), {"plain": plain[kind], "dlcourse": dl[kind]}) for kind in students}
+
+
+def _notebook_params():
+    return [pytest.param(lab, marks=[pytest.mark.notebook, pytest.mark.xdist_group(f"one-score-{lab}")], id=lab)
+            for lab in NOTEBOOK_LABS]
+
+
+def _batch(lab, kind):
+    batches = graded_batches(lab)
+    if kind not in batches:
+        pytest.skip(f"{lab} has no {kind}s in the catalogue (autograder/grading/catalogue/{kind}s/{lab}.py)")
+    fills, scores = batches[kind]
+    for path, cells in scores.items():
+        assert cells, f"{lab}: the {kind} notebook was not graded by {path}"
+    assert scores["plain"].keys() == scores["dlcourse"].keys()
+    lost = {path: {cell for cell, (s, m) in cells.items() if s < m} for path, cells in scores.items()}
+    assert lost["plain"] == lost["dlcourse"], f"{lab}: the {kind} notebook loses points on other cells per path: {lost}"
+    return fills, scores, lost["plain"]
+
+
+@pytest.mark.parametrize("lab", _notebook_params())
+def test_a_notebook_of_mutants_loses_points_on_the_same_cells_in_both_paths(lab):
+    fills, scores, lost = _batch(lab, "mutant")
+    kept = sorted(f"test_{function}" for function in fills if f"test_{function}" not in lost)
+    assert not kept, f"{lab}: mutated functions keep full marks in both paths: {kept} ({scores})"
+
+
+@pytest.mark.parametrize("lab", _notebook_params())
+def test_a_notebook_of_variants_gets_full_marks_in_both_paths(lab):
+    fills, scores, lost = _batch(lab, "variant")
+    assert not lost, f"{lab}: correct variants lose points on {sorted(lost)} ({scores})"
