@@ -3,22 +3,30 @@
 Each test writes its student code and its expected values by hand (a hand-stepped momentum
 trajectory, a float32 dropout written here, a class whose ``best`` is ``np.float64(inf)``), and grades
 it under plain nbgrader's path and under ``dlcourse grade``'s (:mod:`tests.autograder.grading_paths`).
+
+Then the differential test: every catalogue entry of every lab graded both ways in process (seconds
+per lab; trained-model functions only with ``DLCOURSE_DIFFERENTIAL_TRAINED=1``), and, marked
+``notebook``, one notebook per kind for a NumPy lab and a Torch lab through real ``nbgrader
+autograde`` and ``dlcourse grade``.
 """
 import functools
 import json
 import math
+import os
 
 import numpy as np
 import pytest
 
-from autograder.grading.cases import get_spec
+from autograder.grading import catalogue
+from autograder.grading.cases import get_spec, specs_for_lab
 from autograder.grading.compare import Tolerance, compare, within
-from autograder.grading.judging import drawn_cases, score
+from autograder.grading.in_kernel import check_in_process
+from autograder.grading.judging import drawn_cases, run_cases, score, summary
 from autograder.kernel import reports
 from autograder.kernel.harness import build_report
 from autograder.kernel.runners import Case, decode_cases, encode_cases, unshared_copy
 from autograder.kernel.runners.lab03_optimizers import drive
-from tests.autograder.grading_paths import dlcourse_grade, json_trip, kernel_report, plain_nbgrader
+from tests.autograder.grading_paths import RUN_SEED, dlcourse_grade, json_trip, kernel_report, plain_nbgrader
 
 MOMENTUM = get_spec("lab03_optimizers.sgd_momentum")
 DROPOUT = get_spec("lab04_regularization_init.dropout_forward")
@@ -206,9 +214,6 @@ def test_partial_credit_is_the_same_fraction_in_both_paths_on_the_same_cases():
         return out if np.ndim(x) != 1 else out * 1.01
 
     spec = get_spec("lab01_neurons_losses.sigmoid")
-    from autograder.grading.judging import run_cases
-    from tests.autograder.grading_paths import RUN_SEED
-
     same_cases = run_cases(half, spec, seed=RUN_SEED)
     dl = dlcourse_grade(half, spec)
     assert [(r.case, r.passed) for r in same_cases] == [(r.case, r.passed) for r in dl]
@@ -235,14 +240,6 @@ def test_a_float32_xavier_draw_rounded_up_to_float32_a_is_inside_the_range():
 # cases file, through JSON, scored by scoring.judge_report). The cell's points and every case's
 # verdict must be equal. Mutants must lose points, variants must get full marks,
 # also on plain nbgrader's own fixed cases (variants; the mutants' fixed cases: test_mutants.py).
-import os  # noqa: E402
-
-from autograder.grading import catalogue  # noqa: E402
-from autograder.grading.cases import specs_for_lab  # noqa: E402
-from autograder.grading.in_kernel import check_in_process  # noqa: E402
-from autograder.grading.judging import run_cases, summary  # noqa: E402
-from tests.autograder.grading_paths import RUN_SEED  # noqa: E402
-
 #: Trained-model functions (specs judged against fixed tiers, ``reference_needed=False``) train a
 #: model per entry: 4-110 s per function's entries on 2 cores (measured: lab 8's train_vae 107 s),
 #: minutes per lab. They are skipped here unless this variable is set; the notebook-level test
