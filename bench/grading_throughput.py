@@ -39,7 +39,7 @@ from autograder.course import nbgrader, notebook_path, scratch_course  # noqa: E
 from autograder.cohort.gradebook import cell_scores  # noqa: E402
 from autograder.workflows.release import regenerate_release  # noqa: E402
 from autograder.course.submissions import build_submission, solution_code  # noqa: E402
-from tests import mutants as mutant_lib  # noqa: E402
+from autograder.grading import catalogue  # noqa: E402
 
 LABS = ["lab01_neurons_losses", "lab02_backprop", "lab03_optimizers", "lab04_regularization_init"]
 SMALL_LABS = ["lab01_neurons_losses", "lab03_optimizers"]
@@ -49,10 +49,10 @@ def cohort(lab: str, n: int) -> dict[str, dict[str, str]]:
     ref = solution_code(lab)
     names = list(ref)
     kinds = [dict(ref), {}, {k: ref[k] for k in names[: len(names) // 2]}]
-    table = mutant_lib.mutants(lab)
+    table = catalogue.mutants(lab)
     for function, bugs in table.items():
         for bug in bugs.values():
-            kinds.append({**ref, function: bug})
+            kinds.append({**ref, function: bug.source})
     return {f"s{i:03d}": kinds[i % len(kinds)] for i in range(n)}
 
 

@@ -2,8 +2,10 @@
 
 Plain nbgrader runs the test cells in the student's own kernel and reads the points from the cell's
 value; there is no worker outside the kernel to judge, so the course's salted cases are drawn, the
-reference is run and the outputs are judged here, in the kernel, with the same judges as
-``dlcourse grade`` (:mod:`autograder.grading.judging`). This is why plain nbgrader is not
+reference is run and the outputs are judged here, in the kernel, by the same steps as
+``dlcourse grade`` (:func:`autograder.grading.judging.run_cases`: the cases through the cases file's
+JSON codec, the kernel's report through JSON, each case on its own copies, the same judges), so the
+two paths see identical inputs and outputs and differ only in which seed drew the cases. This is why plain nbgrader is not
 tamper-proof (docs/tamper-proof-grading.md), and why this module is the one place where the
 kernel's entry point :func:`autograder.check` reaches the grader side: the import contract in
 ``pyproject.toml`` names ``autograder -> autograder.grading.in_kernel`` as its only exception.

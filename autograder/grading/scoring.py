@@ -26,11 +26,9 @@ from nbformat import NotebookNode
 
 from autograder.kernel import reports
 from autograder.grading.cases import get_spec, specs_for_lab
-from autograder.kernel.harness import NOT_IMPLEMENTED
-from autograder.grading.judging import CaseResult, expected_output, judge_case, summary
+from autograder.grading.judging import CaseResult, judge_report_payload, summary
 from autograder.kernel.runners import decode_cases, encode_cases
 from autograder.grading.seeding import case_rng
-from autograder.kernel.torch_grading import deterministic
 
 
 @functools.lru_cache(maxsize=8)
@@ -103,31 +101,7 @@ def judge_report(qualname: str, seed: int, payload: dict | None, missing_why: st
     """Judge one report (or its absence) of ``qualname`` against the reference on the run's cases."""
     spec = get_spec(qualname)
     cases = decode_cases(run_cases_file(spec.lab, seed), qualname)
-
-    def all_fail(message: str) -> list[CaseResult]:
-        return [r for c in cases for r in judge_case(spec, c, None, None, message)]
-
-    if payload is None:
-        return all_fail("no outputs were reported: the cell did not run, or its output was removed" + missing_why)
-    try:
-        parsed = reports.parse(payload, qualname)
-    except reports.ReportError as exc:
-        return all_fail(f"the kernel's report could not be read ({exc})")
-    if parsed["not_implemented"]:
-        return all_fail(NOT_IMPLEMENTED)
-    reported = parsed["cases"]
-    results = []
-    with deterministic():
-        for i, case in enumerate(cases):
-            if i >= len(reported) or reported[i][0] != case.name:
-                results.extend(judge_case(spec, case, None, None, "no output was reported for this case"))
-                continue
-            _, got, error = reported[i]
-            if isinstance(got, reports.Unencodable):
-                error = f"returned a {got.type_name}, which cannot be graded"
-            expected = expected_output(spec, case) if error is None else None
-            results.extend(judge_case(spec, case, expected, got, error))
-    return results
+    return judge_report_payload(spec, cases, payload, missing_why)
 
 
 def score_cell(cell: NotebookNode, seed: int) -> float | None:

@@ -7,7 +7,8 @@ wrote into the working copy as data, runs the student's function on each with th
 :class:`~autograder.kernel.runners.Runner` (:func:`execute_case`), and displays the outputs as the
 cell's report (:mod:`autograder.kernel.reports`). The grading process scores the report outside the
 kernel (:mod:`autograder.grading.scoring`). Plain nbgrader's in-kernel judge
-(:mod:`autograder.grading.in_kernel`) calls the student's function through :func:`execute_case` too.
+(:mod:`autograder.grading.in_kernel`) builds the same report with :func:`build_report`, on the course's
+fixed cases after the same JSON round trip, and judges it with the same code as the grading process.
 """
 from __future__ import annotations
 
@@ -52,14 +53,19 @@ def execute_case(fn: Callable, runner: Runner, case: Case, uses: dict) -> tuple[
     return got, None
 
 
-def build_report(fn: Callable, qualname: str, cases: list[Case], uses: dict) -> dict:
-    """The report of ``fn`` on ``cases`` of ``qualname`` (layout in :mod:`autograder.kernel.reports`)."""
-    runner = runner_for(qualname)
+def build_report(fn: Callable, qualname: str, cases: list[Case], uses: dict, runner: Runner | None = None) -> dict:
+    """The report of ``fn`` on ``cases`` of ``qualname`` (layout in :mod:`autograder.kernel.reports`).
+
+    Both grading paths build it: the kernel under ``dlcourse grade`` (:func:`report`), and plain
+    nbgrader's in-kernel judge (:func:`autograder.grading.judging.run_cases`). Every case runs on its
+    own unshared copy (:meth:`Case.fresh`). ``runner`` defaults to the lab's (:func:`runner_for`).
+    """
+    runner = runner_for(qualname) if runner is None else runner
     payload = {"version": reports.VERSION, "qualname": qualname, "cases": [], "not_implemented": False}
     problem = unrunnable(fn, qualname.split(".", 1)[1], runner, uses)
     with deterministic():
         for case in cases:
-            got, error = (None, problem) if problem else execute_case(fn, runner, case, dict(uses))
+            got, error = (None, problem) if problem else execute_case(fn, runner, case.fresh(), dict(uses))
             if error is NOT_IMPLEMENTED:
                 payload["not_implemented"] = True
                 payload["cases"] = []

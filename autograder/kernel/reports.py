@@ -8,9 +8,10 @@ outputs on the same cases and scores the cell (:mod:`autograder.grading.scoring`
 A report is untrusted data, so the encoding is plain JSON: numbers, strings, lists, and tagged
 objects for what JSON lacks. Arrays (NumPy, or torch tensors moved to the CPU) are ``.npy`` bytes in
 base64, read back with ``allow_pickle=False``; nothing in a report is ever unpickled or executed.
-A NumPy generator travels as its PCG64 state (hidden *inputs* use the same codec, see
+NumPy scalars keep their type (``np.float64(inf)`` arrives as ``np.float64(inf)``, not as a Python
+float). A NumPy generator travels as its PCG64 state (hidden *inputs* use the same codec, see
 :mod:`autograder.kernel.runners`). Anything else (a model, a function) is reported by its type name only,
-and judged as wrong.
+and judged as wrong. A case whose output cannot be decoded fails that case alone (:func:`parse`).
 
 Report layout (``MIME`` payload)::
 
@@ -48,17 +49,18 @@ def encode(value: Any, depth: int = 0) -> Any:
     """``value`` as JSON-able data; raises nothing (what cannot be encoded becomes ``{"__object__": type}``)."""
     if depth > MAX_DEPTH:
         return {"__object__": "too deeply nested"}
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value if abs(value) < 2**63 else {"__float__": repr(float(value))}
-    if isinstance(value, float):
-        return value if math.isfinite(value) else {"__float__": repr(value)}
-    if type(value).__module__.startswith("torch") and hasattr(value, "detach"):
-        value = value.detach().cpu().numpy()
-    if isinstance(value, np.generic):
+    if isinstance(value, np.generic) and not isinstance(value, str):  # before float: np.float64 is a
+        # float, and must arrive as np.float64 (the value and type the function returned), inf and NaN too
         value = np.asarray(value)
         return {"__scalar__": _array_bytes(value)} if value.dtype != object else {"__object__": "numpy object"}
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) < 2**63 else {"__float__": repr(float(value))}
+    if isinstance(value, float):
+        return value if math.isfinite(value) else {"__float__": repr(float(value))}
+    if type(value).__module__.startswith("torch") and hasattr(value, "detach"):
+        value = value.detach().cpu().numpy()
     if isinstance(value, np.ndarray):
         return {"__array__": _array_bytes(value)} if value.dtype != object else {"__object__": "numpy object array"}
     if isinstance(value, np.random.Generator):
@@ -154,7 +156,12 @@ def decode(data: Any, depth: int = 0) -> Any:
 
 
 def parse(payload: Any, qualname: str) -> dict:
-    """Check a report's layout for ``qualname``; return ``{"cases": [(name, output|None, error|None)], ...}``."""
+    """Check a report's layout for ``qualname``; return ``{"cases": [(name, output|None, error|None)], ...}``.
+
+    A report whose layout is wrong raises :class:`ReportError` (nothing in it can be trusted to belong
+    to a case). A case whose output alone cannot be decoded gets an error naming why, and the other
+    cases keep theirs.
+    """
     if not isinstance(payload, dict) or payload.get("version") != VERSION:
         raise ReportError("not a version-1 report")
     if payload.get("qualname") != qualname:
@@ -169,5 +176,8 @@ def parse(payload: Any, qualname: str) -> dict:
         if "error" in item:
             parsed.append((item["case"], None, str(item["error"])))
         else:
-            parsed.append((item["case"], decode(item.get("output")), None))
+            try:
+                parsed.append((item["case"], decode(item.get("output")), None))
+            except ReportError as exc:
+                parsed.append((item["case"], None, f"the reported output could not be read ({exc})"))
     return {"cases": parsed, "not_implemented": payload.get("not_implemented") is True}

@@ -7,7 +7,7 @@ kind of submission a TA meets:
 ada        every solution correct
 ben        the release handed in unchanged
 cam        the first half of each lab's solution cells done, the rest stubs
-dee        plausible bugs (the mutants in ``tests/mutants``) in a few functions
+dee        plausible bugs (the catalogue's mutants) in a few functions
 eve        a solution cell that loops forever in lab 2 (interrupted by the per-cell timeout)
 fay        a corrupt notebook file for lab 3 (truncated JSON)
 =========  ==================================================================
@@ -38,6 +38,7 @@ import nbformat
 
 from autograder.course import REPO, labs, nbgrader, notebook_path, scratch_course
 from autograder.cohort.gradebook import cell_scores
+from autograder.grading import catalogue
 from autograder.workflows.release import regenerate_release
 from autograder.course.submissions import build_submission, solution_code
 
@@ -48,13 +49,6 @@ DEFAULT_LABS = ["lab01_neurons_losses", "lab02_backprop", "lab03_optimizers", "l
 LOOPING = ("eve", "lab02_backprop")
 CORRUPT = ("fay", "lab03_optimizers")
 INFINITE_LOOP = "while True:  # the student's unfinished loop\n    pass\n"
-
-
-def _mutants():
-    sys.path.insert(0, str(REPO))
-    from tests import mutants  # the same bugs the test suite uses
-
-    return mutants
 
 
 def cohort_fills(lab: str) -> dict[str, dict[str, str]]:
@@ -69,10 +63,9 @@ def cohort_fills(lab: str) -> dict[str, dict[str, str]]:
         "eve": dict(reference),
         "fay": dict(reference),
     }
-    mutants = _mutants()
-    if lab in mutants.available_labs():
-        for function, bug in mutants.notebook_sample(lab):
-            fills["dee"][function] = mutants.mutants(lab)[function][bug]
+    table = catalogue.mutants(lab)  # the same bugs the test suite uses
+    for function, bug in catalogue.notebook_sample(lab):
+        fills["dee"][function] = table[function][bug].source
     if lab == LOOPING[1]:
         fills["eve"][names[0]] = INFINITE_LOOP + reference[names[0]]
     return fills

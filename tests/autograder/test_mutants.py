@@ -7,9 +7,9 @@ import pytest
 from autograder.grading.cases import specs_for_lab
 from autograder.grading.judging import run_cases, score
 from solutions import activations  # noqa: F401  (import check: the package imports cleanly)
-from tests import mutants as mutant_lib
+from autograder.grading import catalogue
 
-LABS = mutant_lib.available_labs()
+LABS = catalogue.catalogued_labs("mutant")
 
 
 def _reference_helpers(spec):
@@ -27,7 +27,7 @@ def test_reference_scores_full_marks(lab):
 
 @pytest.mark.parametrize("lab", LABS)
 def test_every_graded_function_has_three_mutants(lab):
-    table = mutant_lib.mutants(lab)
+    table = catalogue.mutants(lab)
     for spec in specs_for_lab(lab):
         assert len(table.get(spec.name, {})) >= 3, f"{spec.qualname} needs at least 3 mutants"
     unknown = set(table) - {s.name for s in specs_for_lab(lab)}
@@ -36,7 +36,7 @@ def test_every_graded_function_has_three_mutants(lab):
 
 def _all_mutants():
     for lab in LABS:
-        for function, bugs in mutant_lib.mutants(lab).items():
+        for function, bugs in catalogue.mutants(lab).items():
             for bug in bugs:
                 yield pytest.param(lab, function, bug, id=f"{lab}.{function}:{bug}")
 
@@ -44,7 +44,7 @@ def _all_mutants():
 @pytest.mark.parametrize("lab,function,bug", list(_all_mutants()))
 def test_mutant_loses_points(lab, function, bug):
     spec = next(s for s in specs_for_lab(lab) if s.name == function)
-    fn = mutant_lib.build(lab, function, mutant_lib.mutants(lab)[function][bug])
+    fn = catalogue.build(catalogue.mutants(lab)[function][bug])
     results = run_cases(fn, spec, _reference_helpers(spec))
     assert score(results, 1.0) < 1.0, f"mutant '{bug}' of {function} passes every hidden case"
     for r in results:
@@ -56,4 +56,4 @@ def test_every_lab_has_a_mutants_module():
     from autograder.course import labs
 
     missing = sorted(set(labs()) - set(LABS))
-    assert not missing, f"labs without tests/mutants/<lab>.py: {missing}"
+    assert not missing, f"labs without autograder/grading/catalogue/mutants/<lab>.py: {missing}"

@@ -24,7 +24,7 @@ def test_graded_output_types_survive_the_trip_through_json():
     assert got["w"].dtype == np.float32 and np.array_equal(got["w"], value["w"])
     assert got[3] == (1, 2.5, True, None, "s") and isinstance(got[3], tuple)
     assert got["scalar"] == 0.25 and got["scalar"].dtype == np.float32 and np.ndim(got["scalar"]) == 0
-    assert got["f64"] == 0.5  # np.float64 is a Python float: sent as a JSON number
+    assert got["f64"] == 0.5 and type(got["f64"]) is np.float64  # a float subclass, but it stays NumPy's
     assert got["flag"] == np.bool_(True) and np.ndim(got["flag"]) == 0
     assert np.isnan(got["nan"]) and got["inf"] == -np.inf
     assert isinstance(got["tensor"], np.ndarray) and got["tensor"].tolist() == [[1.0, 2.0]]
@@ -70,6 +70,17 @@ def test_nesting_is_bounded_both_ways():
         reports.decode(forged)
 
 
+def test_parse_fails_a_case_whose_output_is_malformed_and_keeps_the_others():
+    payload = {"version": 1, "qualname": "lab.f", "cases": [
+        {"case": "a", "output": {"__array__": "not base64!"}},
+        {"case": "b", "output": {"__scalar__": reports._array_bytes(np.asarray(np.float32(np.inf)))}},
+        {"case": "c", "output": {"__float__": "np.float64(inf)"}}]}
+    (a, a_out, a_err), (b, b_out, b_err), (c, c_out, c_err) = reports.parse(payload, "lab.f")["cases"]
+    assert a_out is None and a_err.startswith("the reported output could not be read (unreadable array")
+    assert b_err is None and b_out == np.inf and type(b_out) is np.float32
+    assert c_out is None and "bad float" in c_err
+
+
 def test_parse_checks_layout_and_qualname():
     payload = {"version": 1, "qualname": "lab.f", "cases": [{"case": "a", "output": 1.5}, {"case": "b", "error": "boom"}]}
     parsed = reports.parse(payload, "lab.f")
@@ -102,3 +113,15 @@ def test_hidden_cases_must_be_data_and_come_back_equal():
     assert back.kwargs["h"] == 0.1 and back.kwargs["rng"].integers(1000) == np.random.default_rng(1).integers(1000)
     with pytest.raises(TypeError, match="not data"):
         encode_cases({"lab.f": [Case("fn", (np.sin, x))]})
+
+
+def test_non_finite_numpy_floats_nested_in_lists_dicts_and_tuples_keep_their_type_and_value():
+    sent = [np.float32(np.nan), {"best": (np.float64(-np.inf), np.array([np.inf, np.nan, 1.0], np.float32))},
+            [np.longdouble(np.inf), float("-inf")]]
+    got = reports.decode(json.loads(json.dumps(reports.encode(sent), allow_nan=False)))  # strict JSON: no NaN token
+    assert type(got[0]) is np.float32 and np.isnan(got[0])
+    best = got[1]["best"]
+    assert isinstance(best, tuple) and type(best[0]) is np.float64 and best[0] == -np.inf
+    assert best[1].dtype == np.float32 and best[1][0] == np.inf and np.isnan(best[1][1]) and best[1][2] == 1.0
+    assert type(got[2][0]) is np.longdouble and got[2][0] == np.inf
+    assert type(got[2][1]) is float and got[2][1] == -np.inf

@@ -70,13 +70,25 @@ def test_a_cell_without_report_earns_zero_whatever_the_kernel_printed():
     assert cell.outputs[1].data["text/plain"] == "0.0"
 
 
-def test_a_report_for_another_function_or_an_unreadable_one_earns_zero():
+def test_a_report_for_another_function_or_with_a_broken_layout_earns_zero():
     other = {**_report(sigmoid), "qualname": "lab01_neurons_losses.tanh"}
     assert score_cell(_test_cell([_report_output(other)]), SEED) == 0.0
-    broken = {**_report(sigmoid), "cases": [{"case": "x", "output": {"__array__": "%%%"}}]}
+    broken = {**_report(sigmoid), "cases": "not a list"}
     cell = _test_cell([_report_output(broken)])
     assert score_cell(cell, SEED) == 0.0
     assert "could not be read" in cell.outputs[0].text
+
+
+def test_one_malformed_output_among_good_ones_fails_only_its_own_case():
+    payload = _report(sigmoid)
+    n = len(payload["cases"])
+    bad = payload["cases"][1]
+    bad["output"] = {"__array__": "%%% not base64"}
+    cell = _test_cell([_report_output(payload)])
+    assert score_cell(cell, SEED) == pytest.approx(round(2 * (n - 1) / n, 4))
+    text = cell.outputs[0].text
+    assert f"{n - 1}/{n} hidden cases passed" in text
+    assert f"case '{bad['case']}': the reported output could not be read (unreadable array" in text
 
 
 def test_a_report_missing_cases_fails_exactly_those():

@@ -29,7 +29,7 @@ from autograder.grading.judging import run_cases, score
 from autograder.grading.scoring import judge_report, run_cases_file
 from autograder.kernel.harness import build_report
 from autograder.kernel.runners import decode_cases
-from tests import mutants as mutant_lib
+from autograder.grading import catalogue
 
 NUMPY_LABS = ["lab01_neurons_losses", "lab02_backprop", "lab03_optimizers", "lab04_regularization_init"]
 VARIANTS_DIR = REPO / "autograder" / "grading" / "catalogue" / "variants"
@@ -39,10 +39,7 @@ REPORT_SEED = 20_261_120  # one run seed of the dlcourse path (any seed: its cas
 #: Variants that are right but lose points on one path because of the shared grading machinery
 #: (the catalogue helper's part of issue 21). Each entry turns into a failure once it is fixed: then
 #: delete it. ``path`` is "report" (dlcourse grade) or "kernel" (plain nbgrader).
-SHARED_MACHINERY = {
-    ("lab04_regularization_init", "EarlyStopping", "best starts as np.float64(np.inf)"):
-        ("report", "the report codec writes repr(np.float64(inf)) = 'np.float64(inf)' and cannot read it back"),
-}
+SHARED_MACHINERY: dict = {}
 
 
 @lru_cache(maxsize=None)
@@ -65,7 +62,7 @@ def _all_variants():
 
 
 def build(lab: str, function: str, name: str):
-    return mutant_lib.build(lab, function, variants(lab)[function][name])
+    return catalogue.build(catalogue.variants(lab)[function][name])
 
 
 def helpers(spec, lab: str, function: str, name: str) -> dict:
@@ -96,9 +93,9 @@ def test_slide_formulas_name_existing_variants(lab):
 
 @pytest.mark.parametrize("lab", LABS)
 def test_no_variant_is_also_a_mutant(lab):
-    bugs = mutant_lib.mutants(lab)
+    bugs = catalogue.mutants(lab)
     for function, entries in variants(lab).items():
-        known_bugs = {" ".join(b.split()) for b in bugs.get(function, {}).values()}
+        known_bugs = {" ".join(catalogue.source_of(b).split()) for b in bugs.get(function, {}).values()}
         for name, source in entries.items():
             assert " ".join(source.split()) not in known_bugs, f"{function}:{name} is also a mutant"
 

@@ -22,7 +22,7 @@ import nbformat
 
 from autograder.course import notebook_path, scratch_course
 from autograder.course.submissions import build_submission, grade_id, solution_code
-from tests import mutants as mutant_lib
+from autograder.grading import catalogue
 from tests.scratch import released_course
 
 LAB = "lab01_neurons_losses"
@@ -36,8 +36,8 @@ def clean_fills(lab: str = LAB) -> dict[str, dict[str, str]]:
     reference = solution_code(lab)
     names = list(reference)
     dee = dict(reference)
-    for function, bug in mutant_lib.notebook_sample(lab):
-        dee[function] = mutant_lib.mutants(lab)[function][bug]
+    for function, bug in catalogue.notebook_sample(lab):
+        dee[function] = catalogue.mutants(lab)[function][bug].source
     return {"ada": dict(reference), "ben": {}, "cam": {n: reference[n] for n in names[: len(names) // 2]}, "dee": dee}
 
 

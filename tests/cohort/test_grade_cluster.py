@@ -25,10 +25,9 @@ import pytest
 from autograder.grading.cases import get_spec
 from autograder.course import REPO, nbgrader
 from autograder.cohort.gradebook import cell_scores
-from autograder.kernel.harness import execute_case
-from autograder.grading.judging import expected_output, judge_case, score
-from autograder.grading.seeding import case_rng, run_seed
-from tests import mutants as mutant_lib
+from autograder.grading.judging import run_cases, score
+from autograder.grading.seeding import run_seed
+from autograder.grading import catalogue
 from tests.cohort.cohort import (BAD, CELL_TIMEOUT_S, CLEAN, DELETED_CELL, LAB, MEMORY_MIB, STARTUP_S, bad_fills,
                                clean_fills, make_course)
 
@@ -86,16 +85,11 @@ def _record(course, student):
 
 
 def _in_process_score(student: str, function: str, points: float, seed: int) -> float:
-    """The harness's own in-process verdict (no kernel, no report) on the cases of ``seed``."""
+    """The harness's own in-process verdict (no kernel) on the cases of ``seed``."""
     namespace = {"np": np}
     for code in clean_fills()[student].values():
         exec(code, namespace)  # noqa: S102 - the test's own generated submission
-    spec = get_spec(f"{LAB}.{function}")
-    results = []
-    for case in spec.cases(case_rng(spec.qualname, seed)):
-        got, error = execute_case(namespace[function], spec.runner, case, {})
-        results += judge_case(spec, case, expected_output(spec, case), got, error)
-    return score(results, points)
+    return score(run_cases(namespace[function], get_spec(f"{LAB}.{function}"), seed=seed), points)
 
 
 def test_clean_students_get_the_grades_of_serial_nbgrader(courses):
@@ -110,7 +104,7 @@ def test_clean_students_get_the_grades_of_serial_nbgrader(courses):
             assert cell_scores(parallel, LAB, student) == expected, f"{student}: grades differ from serial nbgrader"
     record = _record(parallel, "dee")
     assert record["run_seed"] == run_seed(LAB, "dee", record["digest"])
-    mutated = {function for function, _ in mutant_lib.notebook_sample(LAB)}
+    mutated = {function for function, _ in catalogue.notebook_sample(LAB)}
     got, serial_dee = cell_scores(parallel, LAB, "dee"), cell_scores(serial, LAB, "dee")
     assert got.keys() == serial_dee.keys()
     for cell, (points, max_points) in got.items():

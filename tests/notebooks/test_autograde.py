@@ -9,7 +9,7 @@ import pytest
 
 from autograder.course import labs
 from autograder.workflows.labcheck import check_lab
-from tests import mutants as mutant_lib
+from autograder.grading import catalogue
 from tests.notebooks.lab_structure import dependencies
 
 LABS = labs()
@@ -20,11 +20,9 @@ def time_budget_s(lab):
 
 
 def _mutant_students(lab):
-    if lab not in mutant_lib.available_labs():
-        return {}
-    table = mutant_lib.mutants(lab)
-    return {f"mutant{i}": (function, bug, {function: table[function][bug]})
-            for i, (function, bug) in enumerate(mutant_lib.notebook_sample(lab))}
+    table = catalogue.mutants(lab)
+    return {f"mutant{i}": (function, bug, {function: table[function][bug].source})
+            for i, (function, bug) in enumerate(catalogue.notebook_sample(lab))}
 
 
 @lru_cache(maxsize=None)

@@ -6,7 +6,7 @@ bob    his own, correct code, written differently from the reference (loops, mas
 cat    bob's code with every local variable renamed, comments added, and seven solution cells
        moved up to just after the imports (a copy that should be flagged with bob)
 ben    the release handed in unchanged: nothing but the scaffold (must never be flagged)
-dee    the reference with three bugs from ``tests/mutants`` (huber_grad, one_hot,
+dee    the reference with three bugs from the catalogue's mutants (huber_grad, one_hot,
        cross_entropy_from_logits), handed in 36 hours after the due date
 eve    (similarity tests only) her own code for six functions, the other fourteen left as the
        stubs: with ben she shares only the scaffold, fourteen identical stubs of it
@@ -25,7 +25,7 @@ import nbformat
 
 from autograder.course import notebook_path
 from autograder.course.submissions import build_submission, grade_id, is_solution_cell, solution_code
-from tests import mutants as mutant_lib
+from autograder.grading import catalogue
 
 LAB = "lab01_neurons_losses"
 STUDENTS = ("ada", "ben", "bob", "cat", "dee")
@@ -240,14 +240,14 @@ def cat_fills() -> dict[str, str]:
 
 def dee_fills() -> dict[str, str]:
     fills = dict(solution_code(LAB))
-    table = mutant_lib.mutants(LAB)
-    for function, bug in mutant_lib.notebook_sample(LAB):
-        fills[function] = table[function][bug].strip("\n")
+    table = catalogue.mutants(LAB)
+    for function, bug in catalogue.notebook_sample(LAB):
+        fills[function] = table[function][bug].source.strip("\n")
     return fills
 
 
 def dee_bugs() -> dict[str, str]:
-    return dict(mutant_lib.notebook_sample(LAB))
+    return dict(catalogue.notebook_sample(LAB))
 
 
 def cohort_fills() -> dict[str, dict[str, str]]:

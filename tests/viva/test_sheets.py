@@ -26,14 +26,14 @@ from autograder.viva.records import RecordError, parse_test_output, read_student
 from autograder.viva.render import pdf_document
 from autograder.viva.selection import LabConcerns, choose, seed_for
 from autograder.viva.sheets import build_sheet, render_html, render_markdown, write_sheet
-from tests import mutants as mutant_lib
+from autograder.grading import catalogue
 from tests.viva.cohort import DUE, LAB, LATE_HOURS, build_cohort
 
 pytestmark = pytest.mark.xdist_group("viva_cohort")
 
 NAMES = {"ada": ("Ada", "Lovelace"), "ben": ("Ben", "Blank"), "bob": ("Bob", "Brown"), "cat": ("Cat", "Copy"),
          "dee": ("Dee", "Late"), "fay": ("Fay", "Absent")}
-DEE_BUGS = dict(mutant_lib.notebook_sample(LAB))  # {function: bug name}
+DEE_BUGS = dict(catalogue.notebook_sample(LAB))  # {function: bug name}
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,7 @@ def test_records_read_points_failures_code_and_lateness(root):
     huber = dee.function("huber_grad")
     assert (huber.passed, huber.total) == (2, 10) and len(huber.failures) == 8 and huber.more_failures == 0
     assert huber.failures[0].case == "random (6, 4)" and "values off" in huber.failures[0].message
-    assert huber.code.strip() == mutant_lib.mutants(LAB)["huber_grad"][DEE_BUGS["huber_grad"]].strip()
+    assert huber.code.strip() == catalogue.mutants(LAB)["huber_grad"][DEE_BUGS["huber_grad"]].source.strip()
     assert dee.seconds_late == LATE_HOURS * 3600 and dee.late_days == 2 and dee.duedate == DUE
     ada = read_student(root, "ada").labs[0]
     assert ada.weak == [] and ada.seconds_late == 0 and ada.score == ada.max_score == 28
@@ -113,7 +113,7 @@ def test_each_sheet_names_the_right_functions_and_failures(sheets):
     total = 28 - sum(points.values())  # every other function is the reference's
     for function, bug in DEE_BUGS.items():
         spec = get_spec(f"{LAB}.{function}")
-        results = run_cases(mutant_lib.build(LAB, function, mutant_lib.mutants(LAB)[function][bug]), spec)
+        results = run_cases(catalogue.build(catalogue.mutants(LAB)[function][bug]), spec)
         first = next(r for r in results if not r.passed)
         assert f"case ‘{first.case}’: {first.message}" in failed, (function, first)
         passed, earned = sum(r.passed for r in results), score(results, points[function])
@@ -146,7 +146,7 @@ def test_the_students_own_code_is_on_the_sheet_highlighted(sheets):
     dee_md = render_markdown(sheets["dee"])
     code = _section(dee_md, "The student's code")
     assert code.count("```python") == 20
-    assert mutant_lib.mutants(LAB)["one_hot"][DEE_BUGS["one_hot"]].strip() in code
+    assert catalogue.mutants(LAB)["one_hot"][DEE_BUGS["one_hot"]].source.strip() in code
 
 
 def test_five_to_eight_questions_weighted_towards_failures_and_copies(sheets):

@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from autograder.grading.cases import Case, Spec, register
+from autograder.grading.compare import MIN_FLOAT_BITS, Tolerance, precision_dtype, tolerance_for, within
 from autograder.kernel.runners.lab04_regularization_init import RAISED
 
 LAB = "lab04_regularization_init"
@@ -69,7 +70,7 @@ def _dropout_cases(rng):
 
 
 def _outputs(got, n, what):
-    """``got`` as a tuple of ``n`` float arrays, or a message."""
+    """``got`` as a tuple of ``n`` numeric arrays in their own dtypes, or a message."""
     if isinstance(got, str) and got == RAISED:
         return "raised ValueError although p is valid"
     if not isinstance(got, (tuple, list)) or len(got) != n:
@@ -81,15 +82,10 @@ def _outputs(got, n, what):
         arr = np.asarray(value)
         if arr.dtype.kind not in "fiub":
             return f"{name} should be a numeric array, got {arr.dtype}"
-        arrays.append(arr.astype(np.float64))
+        if arr.dtype.kind == "f" and arr.dtype.itemsize * 8 < MIN_FLOAT_BITS:
+            return f"{name} has dtype {arr.dtype}, which is too coarse to grade: use float32 or float64"
+        arrays.append(arr)
     return arrays
-
-
-def _rounding_rtol(value) -> float:
-    """Relative rounding of one operation in ``value``'s float dtype, 4 ulps (1e-12 for float64)."""
-    dtype = np.asarray(value).dtype
-    eps = np.finfo(dtype).eps if dtype.kind == "f" else np.finfo(np.float64).eps
-    return max(1e-12, 4.0 * float(eps))
 
 
 def judge_dropout(got, expected, case):
@@ -103,6 +99,9 @@ def judge_dropout(got, expected, case):
     Two such checks on two cases fail the reference with probability < 3e-5 per seed.
     """
     x, p, train = np.asarray(case.args[0], dtype=np.float64), case.args[1], case.args[2]
+    # Values are checked at 1e-12 relative, or at the precision of the dtype returned (compare.within):
+    # a float32 mask holds float32(1/(1 - p)), which is right to float32's precision.
+    exact = Tolerance(rtol=1e-12, atol=0.0)
     if isinstance(expected, str) and expected == RAISED:
         if isinstance(got, str) and got == RAISED:
             return None
@@ -119,18 +118,17 @@ def judge_dropout(got, expected, case):
     if not train:
         if not np.array_equal(mask, np.ones_like(x)):
             return "in eval mode (train=False) mask should be all ones"
-        if not np.allclose(out, x, rtol=_rounding_rtol(got[0]), atol=0.0):
+        if not np.all(within(out, x, exact)):
             return "in eval mode (train=False) out should equal x (inverted dropout rescales at training time only)"
         return None
     scale = 1.0 / (1.0 - p)
-    # 1/(1 - p) rounded to the mask's own dtype is right: compare to that precision (4 ulps).
-    rtol_mask = _rounding_rtol(got[1])
-    zero, kept = mask == 0.0, np.isclose(mask, scale, rtol=rtol_mask, atol=0.0)
+    zero, kept = mask == 0.0, within(mask, np.full(mask.shape, scale), exact)
     if not np.all(zero | kept):
         bad = mask[~(zero | kept)]
-        return (f"{bad.size} mask values are neither 0 nor 1/(1 - p) (e.g. {bad.flat[0]:.6g} against "
+        return (f"{bad.size} mask values are neither 0 nor 1/(1 - p) (e.g. {float(bad.flat[0]):.6g} against "
                 f"1/(1 - p) = {scale:.6g}); inverted dropout scales the kept units by 1/(1 - p)")
-    if not np.allclose(out, x * mask, rtol=max(_rounding_rtol(got[0]), rtol_mask), atol=1e-300):
+    x_mask = (x * mask).astype(precision_dtype(out.dtype, mask.dtype))  # as precise as the mask it uses
+    if not np.all(within(out, x_mask, Tolerance(rtol=1e-12, atol=1e-300))):
         return "out should equal x * mask"
     n = x.size
     if n >= 10_000:
@@ -274,8 +272,8 @@ def _judge_early_stopping(got, expected, case):
     if wrong:
         return (f"best_epoch is wrong after the step of epoch {wrong[0]} "
                 f"(epochs count from 0; {len(wrong)} of {n} wrong)")
-    wrong = [k for k in range(n) if got["best"][k] is None or not np.isclose(got["best"][k], expected["best"][k],
-                                                                             rtol=1e-12, atol=0.0)]
+    wrong = [k for k in range(n) if got["best"][k] is None or not within(got["best"][k], expected["best"][k],
+                                                                         Tolerance(rtol=1e-12, atol=0.0))]
     if wrong:
         return f"best is wrong after the step of epoch {wrong[0]} ({len(wrong)} of {n} wrong)"
     return None
@@ -302,18 +300,20 @@ def _init_cases(rng):
 
 
 def _weights(got, case):
-    """``got`` as a float array of shape (fan_in, fan_out), or a message."""
+    """``got`` as a float64 array of shape (fan_in, fan_out) and the precision it was returned in, or a message."""
     fan_in, fan_out = case.args[0], case.args[1]
     if got is None:
         return "returned None (did the function forget to return?)"
     w = np.asarray(got)
     if w.dtype.kind != "f":
         return f"should be a floating-point array, got dtype {w.dtype}"
+    if w.dtype.itemsize * 8 < MIN_FLOAT_BITS:
+        return f"has dtype {w.dtype}, which is too coarse to grade: use float32 or float64"
     if w.shape != (fan_in, fan_out):
         return f"has shape {w.shape}, expected (fan_in, fan_out) = {(fan_in, fan_out)}"
     if not np.all(np.isfinite(w)):
         return "contains NaN or inf"
-    return w.astype(np.float64)
+    return w.astype(np.float64), w.dtype
 
 
 #: The bounds a of U(−a, a) the slides give for Xavier: √(6/n_in) (slide "Xavier Glorot Initialization")
@@ -324,7 +324,7 @@ XAVIER_FORMS = {
 }
 
 
-def _uniform_verdict(w, a, form):
+def _uniform_verdict(w, a, form, dtype=np.dtype(np.float64)):
     """``None`` when ``w`` is a plausible sample of U(−a, a), else a message naming ``form``.
 
     Exact range, then for N ≥ 30 000 values:
@@ -334,7 +334,8 @@ def _uniform_verdict(w, a, form):
       (μ4 − σ⁴)/N, μ4 = a⁴/5 for a uniform, so sd(s²) = a² √(4/(45 N)); 5 sd: two-sided tail 5.7e-7.
     * |mean| ≤ 5 σ/√N (central limit theorem; tail 5.7e-7).
     """
-    if np.max(np.abs(w)) > a * (1 + 1e-12):
+    # a float32 draw of U(-a, a) may round a value next to a to float32(a), above a by up to half an ulp
+    if np.max(np.abs(w)) > a * (1 + tolerance_for(Tolerance(rtol=1e-12, atol=0.0), dtype).rtol):
         return f"has values outside [-a, a] with a = {form}"
     n = w.size
     if n < MIN_STAT_SIZE:
@@ -358,13 +359,14 @@ def judge_xavier(got, expected, case):
 
     On the small cases (fewer than 30 000 values) only the range is checked, against the larger bound.
     """
-    w = _weights(got, case)
-    if isinstance(w, str):
-        return w
+    checked = _weights(got, case)
+    if isinstance(checked, str):
+        return checked
+    w, dtype = checked
     fan_in, fan_out = case.args[0], case.args[1]
     verdicts = {}
     for form, bound in XAVIER_FORMS.items():
-        verdicts[form] = _uniform_verdict(w, bound(fan_in, fan_out), form)
+        verdicts[form] = _uniform_verdict(w, bound(fan_in, fan_out), form, dtype)
         if verdicts[form] is None:
             return None
     top = float(np.max(np.abs(w)))
@@ -380,9 +382,10 @@ def judge_he(got, expected, case):
       (a uniform has −1.2, so U(−√3 σ, √3 σ) with the right variance fails).
     * |mean| ≤ 5 σ/√N.
     """
-    w = _weights(got, case)
-    if isinstance(w, str):
-        return w
+    checked = _weights(got, case)
+    if isinstance(checked, str):
+        return checked
+    w, _ = checked
     fan_in = case.args[0]
     n = w.size
     if n < MIN_STAT_SIZE:

@@ -25,6 +25,23 @@ from typing import Any, Callable, Optional
 from autograder.kernel import reports
 
 
+def unshared_copy(value: Any) -> Any:
+    """A deep copy of ``value`` in which no two places hold the same object.
+
+    ``copy.deepcopy`` keeps aliasing: ``[g] * 3`` copies to three references to one new array, so a
+    function that scales its first argument in place (``g /= norm``) would change the later ones too.
+    Here lists, tuples and dicts are rebuilt and every other item is deep-copied on its own, which is
+    what a case decoded from JSON (the cases file of ``dlcourse grade``) looks like anyway.
+    """
+    if type(value) is list:
+        return [unshared_copy(v) for v in value]
+    if type(value) is tuple:
+        return tuple(unshared_copy(v) for v in value)
+    if type(value) is dict:
+        return {k: unshared_copy(v) for k, v in value.items()}
+    return copy.deepcopy(value)
+
+
 @dataclass
 class Case:
     """One hidden input: positional and keyword arguments, and a name shown in failure messages.
@@ -38,9 +55,17 @@ class Case:
     kwargs: dict = field(default_factory=dict)
     checks: int = 1
 
+    def fresh(self) -> "Case":
+        """A copy whose inputs share no object with this case or with each other (:func:`unshared_copy`).
+
+        Every run of a graded function, the student's and the reference's, gets one (the harness and the
+        judge make it), so nothing one run does to its inputs reaches another run or the judge.
+        """
+        return Case(self.name, unshared_copy(tuple(self.args)), unshared_copy(dict(self.kwargs)), self.checks)
+
     def call(self, fn: Callable) -> Any:
-        """``fn(*args, **kwargs)`` on deep copies, so no run can alter another's inputs."""
-        return fn(*copy.deepcopy(self.args), **copy.deepcopy(self.kwargs))
+        """``fn(*args, **kwargs)`` on unshared copies, so no run can alter another's inputs."""
+        return fn(*unshared_copy(tuple(self.args)), **unshared_copy(dict(self.kwargs)))
 
 
 @dataclass(frozen=True)
