@@ -224,13 +224,15 @@ def test_partial_credit_is_the_same_fraction_in_both_paths_on_the_same_cases():
 def test_a_float32_xavier_draw_rounded_up_to_float32_a_is_inside_the_range():
     from autograder.grading.cases.lab04_regularization_init import judge_xavier
 
-    fan_in, fan_out = 3, 4  # a = sqrt(6/7) = 0.9258200997725514; float32(a) = 0.92582011222839355 > a
+    # The larger of the slides' two bounds is a = sqrt(6 / fan_in) = sqrt(6/7) = 0.9258200997725514;
+    # float32(a) = 0.92582011222839355 > a
+    fan_in, fan_out = 7, 4
     a = math.sqrt(6 / 7)
     assert float(np.float32(a)) > a * (1 + 1e-12)
-    case = Case("(3, 4)", (fan_in, fan_out, np.random.default_rng(0)))
-    assert judge_xavier(np.full((3, 4), np.float32(a)), None, case) is None
-    assert judge_xavier(np.full((3, 4), a * (1 + 1e-9)), None, case) == \
-        "has values outside [-a, a] with a = sqrt(6 / (fan_in + fan_out))"  # float64 keeps the exact range
+    case = Case("(7, 4)", (fan_in, fan_out, np.random.default_rng(0)))
+    assert judge_xavier(np.full((7, 4), np.float32(a)), None, case) is None
+    message = judge_xavier(np.full((7, 4), a * (1 + 1e-9)), None, case)  # float64 keeps the exact range
+    assert message.startswith("has values outside [-a, a] with a = sqrt(6 / fan_in)"), message
 
 
 # ============================================================================ the differential test
