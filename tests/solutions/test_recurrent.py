@@ -181,3 +181,5 @@ def test_naive_forecast_fails_both_tiers():
     rmse = float(np.sqrt(np.mean((naive - tail) ** 2)) * std)
     assert rmse == pytest.approx(1.2585, abs=1e-3)
     assert rmse > max(cases.TIERS)
+    # the stated rule of the lower tier: half the naive forecast's error, rounded down to 0.05
+    assert cases.TIERS[0] == math.floor(rmse / 2 * 20) / 20

@@ -10,7 +10,7 @@ is checked; ``add_noise`` gets a freshly seeded ``torch.Generator`` (the seed is
 every run, and the runner also reports whether ``x`` is left unchanged and the generator's next draw.
 
 The trained model: ``train_autoencoder`` runs once on the notebook's 1000 training digits (float32,
-grading device, latent_dim = 8, seed 0) and is scored on the 400 held-out digits that no notebook sees:
+grading device, latent_dim = 8, seed 0), timed after a warm-up, and is scored on the 400 held-out digits that no notebook sees:
 the kernel checks the model's structure and reports its reconstructions of those digits
 (:func:`~autograder.kernel.runners.lab05_autoencoders.held_out_reconstructions`), the grading process
 computes the error (:func:`reconstruction_error`).
@@ -177,22 +177,47 @@ def _noise_cases(rng):
 # ------------------------------------------------------------------------------ train_autoencoder
 LATENT_DIM = 8
 SEED = 0
-# Tiers from the reference (solutions.autoencoders.train_autoencoder, latent_dim 8) on this course's
-# digits. Score: the held-out reconstruction error, the mean over the 400 held-out images of the
-# per-image sum of squared errors (lower is better). CPU, float32, torch 2.13, seeds 0-4:
-#   seed 0: 0.8165   seed 1: 0.7618   seed 2: 0.8238   seed 3: 0.7849   seed 4: 0.8077   median 0.8077
-# (for scale: PCA with 8 components 1.54, an all-zero output 15.0; validation errors of the same runs
-# 0.797-0.827, so the notebook's validation error predicts this score).
-# Rule: tiers are 1.33x and 1.1x the median, rounded to 3 decimals: 1.074 and 0.888. Twenty further
-# seeds (5-24) gave 0.754-0.817, so a run on another device (other rounding, another trajectory) of
-# a correct recipe still clears the upper tier by a margin.
-TIERS = [1.074, 0.888]
-# The reference trains in 0.7-0.8 s of CPU time here (960 Adam steps on 1000 images; 1.9 s in a cold
-# process, 1.1-1.6 s of wall time on this shared 2-core machine). The budget is 5 s, about 4x that
-# wall time: a plain loop of a few hundred to two thousand steps passes with room for a slower or
-# busier machine, a run of several hundred epochs does not. The hidden training runs with one CPU
-# thread (restored afterwards): for a network this small more threads gain nothing, and on a busy
-# machine they wait for each other (20-60 s instead of 1 s were measured here with two threads).
+# Tiers from a family of reasonable recipes (bench/trained_recipes.py lab05_autoencoders), each
+# trained as the hidden test does (the notebook's 1000 training digits, latent_dim 8, CPU, float32,
+# one thread, torch 2.13). Score: the held-out reconstruction error, the mean over the 400 held-out
+# images of the per-image sum of squared errors (lower is better). Seeds 0-2:
+#   reference (Adam 1e-2, batches of 64, 60 epochs)        0.8165 0.7618 0.8238   (seeds 3, 4: 0.7849 0.8077)
+#   Adam 3e-3                                              0.8942 0.8926 0.9197
+#   Adam 1e-3                                              1.0968 1.0556 1.0964
+#   Adam 1e-3, 120 epochs                                  0.9513 0.9333 0.9606
+#   SGD with momentum 0.9 at 0.01                          1.1282 1.0950 1.1128
+#   SGD with momentum 0.9 at 0.01, 120 epochs              0.9343 0.9196 0.9367
+#   RMSprop 1e-3                                           1.1078 1.0623 1.0540
+#   AdamW 1e-2 / batches of 32 / of 128 / 30 / 120 epochs / F.mse_loss (mean) as the training loss /
+#   hidden 64: 0.754-0.907
+#   undertrained: 5 epochs 1.5545 1.4053 1.5824; Adam 1e-4 2.70 2.57 3.16; 1 epoch 4.19 3.94 4.28;
+#   plain SGD 1e-3 4.67 4.66 4.66
+#   the catalogue's variants (bench/trained_recipes.py --catalogue: Adam 3e-3 in a Module of its own, SGD
+#   with momentum 0.01 on a DataLoader of batches of 32, Adam 1e-3, AdamW 1e-2 with batches of 128 for 80
+#   epochs) 0.7511-1.0968, held-out / validation 0.967-1.022
+#   the trained mutants (tests/mutants/lab05_autoencoders.py, seed 0) miss both tiers by their error alone,
+#   not only by time: 2.70 (Adam 1e-4) to 15.0 (the signed error as the loss)
+# For scale: PCA with 8 components (the best linear code) 1.5385, the mean training image 4.64.
+# The model keeps improving past 60 epochs, so a slower optimiser is still well above the
+# reference's error at the notebook's 60 epochs (the old tiers, 1.33x and 1.1x the reference's
+# median, 1.074 and 0.888, failed Adam 1e-3 and SGD with momentum, correct recipes).
+# Rule: the upper tier is 1.1x the worst sensible recipe (SGD with momentum, 1.1282), rounded up to
+# 1.25: every sensible run clears it by 10 % or more, every undertrained one misses it (the best,
+# 5 epochs, by 12 %). The lower tier is PCA's error rounded down, 1.50: a model that beats the best
+# linear code has learnt something nonlinear about the digits.
+# The validation error (the notebook's visible check) predicts the held-out one: held-out /
+# validation was 0.956-1.022 over all these runs, so the check asks for a validation error
+# <= 1.21 (1.25 / 1.03) and <= 1.45 (1.50 / 1.03): a notebook that passes it keeps both tiers.
+TIERS = [1.50, 1.25]
+VISIBLE_BOUNDS = [1.45, 1.21]
+# Budget: the reference trains in about 0.8 s of CPU time on an idle core of this machine (1.0-3.5 s of
+# wall time while the shared 2-core machine was busy), after the runner's warm-up (which takes the
+# one-off set-up, 1-2 s in a cold process, off the clock as in every trained lab). Twice the epochs or
+# half the batch size takes about 2x that. The budget is 5 s: a plain loop of a few hundred to a few
+# thousand steps passes with room for a slower or busier machine, a run of several hundred epochs
+# does not. The hidden training runs with one CPU thread (restored afterwards): for a network this
+# small more threads gain nothing, and on a busy machine they wait for each other (20-60 s instead of
+# 1 s were measured here with two threads).
 BUDGET_S = 5.0
 
 

@@ -143,12 +143,26 @@ def _pool_cases(rng):
 #   accuracy    0.9825  0.9700  0.9775  0.9800  0.9800      median 0.9800
 # Rule: tiers at 75 % and 90 % of the median, rounded down to the next 0.005: 0.735 and 0.880.
 # tests/solutions/test_convolution.py re-runs these five seeds and asserts both tiers on each.
+# Checked against a family of reasonable recipes (bench/trained_recipes.py lab06_cnn), seeds 0-2:
+#   Adam 3e-3 0.9575-0.9800, Adam 1e-3 0.9275-0.9400 (40 epochs: 0.9625-0.9775), SGD with momentum 0.9
+#   at 0.01 0.9250-0.9450 and at 0.05 0.9675-0.9825, batches of 32 / 128 0.975-0.9875 / 0.9675-0.980,
+#   10 / 40 epochs 0.9525-0.975 / 0.980-0.9925, channels (16, 32) 0.9875-0.995: the worst sensible run
+#   (SGD 0.01, 0.925) clears the upper tier by 4.5 points. Undertrained: 1 epoch 0.56-0.7075, Adam
+#   1e-4 0.21-0.48, one full-batch step 0.09-0.23: all miss both tiers. The catalogue's variants
+#   (bench/trained_recipes.py --catalogue: a Module with F.relu / F.max_pool2d and SGD with momentum, a
+#   DataLoader of batches of 32 with Adam 3e-3, Adam 1e-3 for 40 epochs, AdamW with batches of 128):
+#   0.9625-0.9825, held-out / validation 0.993-1.019; the two slower ones take 1.3-1.5 s of CPU time.
+# The validation accuracy (the notebook's visible check) predicts the held-out one: held-out /
+# validation was 0.985-1.019 over the sensible runs, so the check asks for >= 0.90 (0.88 / 0.985,
+# rounded up) and >= 0.75: a notebook that passes it keeps both tiers.
 GRADING_SEED = 0
 SEEDS = (0, 1, 2, 3, 4)
 TIERS = [0.735, 0.880]
+VISIBLE_BOUNDS = [0.75, 0.90]
 # Budget: the reference trains in 0.43–0.66 s of CPU time here (one thread, after the runner's warm-up);
-# 3 s is about 4× the slowest of those runs, rounded up: it leaves room for a slower or busy machine
-# and for twice the reference's epochs, while a recipe seven or more times as long does not fit.
+# 40 epochs or channels (16, 32) take up to 1.3 s. 3 s is about 4× the slowest reference run, rounded
+# up: it leaves room for a slower or busy machine and for twice the reference's epochs, while a recipe
+# seven or more times as long does not fit.
 BUDGET_S = 3.0
 
 

@@ -112,15 +112,35 @@ N_TRAIN, N_VAL, N_TEST = 358, 72, 96
 WINDOW = 24   # months of context, as in the notebook
 SEED = 0
 
-# Tiers: the reference (solutions.recurrent.train_forecaster: an LSTM with 32 units reading the
-# standardised month-to-month changes, 200 full-batch Adam steps) over seeds 0-4, one CPU thread,
-# held-out RMSE in ppm: 0.3237, 0.3238, 0.3228, 0.3283, 0.3216 (median 0.3237; the naive forecast
-# "next = last value" scores 1.2585). Rule: RMSE ≤ 1.33 × median (0.4305 → 0.431) and
-# ≤ 1.1 × median (0.3561 → 0.356).
-TIERS = [0.431, 0.356]
-# Budget: the reference trains in about 1.6 s of CPU time on one core of the course's CPU (1.5-1.6 s
-# over the five seeds) plus about 1.4 s of one-off start-up when it is the process's first LSTM.
-# 4 × 1.6 s + 1.5 s ≈ 8 s leaves room for a slower or busier machine and a somewhat larger network,
+# Tiers from a family of reasonable recipes (bench/trained_recipes.py lab07_lstm), each trained as the
+# hidden test does (one CPU thread, float32, timed after the runner's warm-up), held-out RMSE in ppm,
+# seeds 0-2 (the notebook's design: an LSTM reading the standardised month-to-month changes):
+#   reference (32 units, 200 full-batch Adam 1e-2 steps)   0.3237 0.3238 0.3228   (seeds 3, 4: 0.3283 0.3216)
+#   Adam 3e-3 / Adam 3e-3, 400 steps / Adam 1e-3, 400 steps  0.3235-0.3267 / 0.3148-0.3224 / 0.3167-0.3209
+#   SGD with momentum 0.9 at a tuned rate (5), 400 steps    0.3395 0.3377 0.3387
+#   minibatches of 64, 300 steps                           0.3500 0.3418 0.3598
+#   100 steps / 400 steps / 16 units / 64 units            0.3276-0.3491 / 0.3136-0.3187 / 0.3024-0.3292 / 0.3241-0.3259
+#   undertrained: 20 steps 0.4524 0.4722 0.4996; 5 steps 1.09-1.12; Adam 1e-4 1.18-1.20
+#   SGD with momentum at untuned rates (0.01-2, 200 steps): 0.43-1.25 (the predicted change is scaled by
+#   the series' typical change, about 0.03, so plain-gradient steps need a rate near 5)
+#   the catalogue's variants (bench/trained_recipes.py --catalogue: Adam 3e-3 for 400 steps, a batch-first
+#   LSTM Module, minibatches of 64, SGD with momentum at the tuned rate): 0.3024-0.3395, held-out /
+#   validation 0.949-1.012
+#   the trained mutants (tests/mutants/lab07_lstm.py, seed 0) miss both tiers by their RMSE alone, not only
+#   by time: 1.09 (5 steps) to 6.56 (raw levels in and out); no zero_grad 1.20
+# For scale: the naive forecast "next = last value" scores 1.2585.
+# The old upper tier (1.1x the reference's median, 0.356) failed the minibatch recipe on seed 2.
+# Rule: the upper tier is 1.1x the worst sensible run (0.3598), rounded up to 0.40: every sensible
+# run clears it by 10 % or more, the best undertrained one (20 steps) misses it by 12 %. The lower tier
+# is half the naive forecast's error, rounded down: 0.60 (a forecaster that has learnt the trend and
+# the yearly cycle at all).
+# The validation RMSE (the notebook's visible check) predicts the held-out one: held-out / validation
+# was 0.934-1.029 over these runs, so the check asks for <= 0.385 (0.40 / 1.03) and <= 0.58 ppm.
+TIERS = [0.60, 0.40]
+VISIBLE_BOUNDS = [0.58, 0.385]
+# Budget: the reference trains in about 1.6 s of CPU time on one core of this machine, after the
+# runner's warm-up (the first LSTM of a process pays about 1.4 s of one-off set-up, now off the clock);
+# 400 steps or 64 units take about 3.5-4 s. 8 s leaves room for those on a slower or busier machine,
 # not for thousands of extra steps.
 BUDGET_S = 8.0
 

@@ -9,7 +9,8 @@ also backpropagate a fixed random weighting of the output and compare the gradie
 even when its values are right: training needs those gradients.
 
 ``train_vae`` is graded as a trained model: it is trained once on the notebook's training split
-(latent_dim = 4, seed 0, the grading device), timed, and scored by the held-out negative ELBO per
+(a float32 NumPy array, as the notebook passes it; latent_dim = 4, seed 0, the grading device), timed
+after a warm-up, and scored by the held-out negative ELBO per
 image on the 400 digits no notebook sees: ``vae_loss`` of the reference applied to the model's own
 ``forward`` (model in eval mode, torch seeded, averaged over 5 forward passes since forward samples ε).
 
@@ -155,10 +156,25 @@ def _vae_loss_cases(rng):
 # Rule: tiers 1.2× and 1.08× the median, rounded to 0.1: ≤ 29.0 (a VAE that trains at all reaches
 # the mean-image level, 27.0) and ≤ 26.1 (it also uses its latent code: better than any collapsed
 # model). The seeds spread by 0.6 %, so the looser 1.33×/1.1× option is not needed.
-# Budget: 8 s, 4× the reference's 2 s of CPU time. The grader trains on one CPU thread
-# (runners.training.training_conditions), as these runs did. Not yet timed on a GPU (none here): there the 2000 small
-# steps are bound by kernel launches, estimated at 1-3 s.
+# Checked against a family of reasonable recipes (bench/trained_recipes.py lab08_vae), seeds 0-2:
+#   Adam 1e-3 / 3e-3 / 1e-2 24.27-24.32 / 24.03-24.14 / 24.20-24.31, SGD with momentum 0.9 at 0.01 /
+#   3e-3 24.12-24.22 / 24.41-24.46, batches of 32 / 128 24.03-24.12 / 24.27-24.31, 50 / 150 epochs
+#   24.34-24.42 / 24.02-24.07, hidden 256 23.97-24.00: the worst sensible run (24.46) clears the upper
+#   tier by 1.6 nats. Undertrained: 5 epochs 26.96-27.26 (passes the lower tier only), 1 epoch
+#   30.9-31.3, Adam 1e-5 34.8-35.5. The catalogue's variants (bench/trained_recipes.py --catalogue:
+#   torch.from_numpy with Adam 1e-3, one encoder head split into mu and logvar with SGD with momentum
+#   0.01, a DataLoader of batches of 128 with Adam 1e-2 for 150 epochs): 24.15-24.62, held-out /
+#   validation 0.993-0.996.
+# The validation negative ELBO (the notebook's visible check) predicts the held-out one: held-out /
+# validation was 0.991-1.002 over these runs, so the check asks for <= 26.0 (26.1 / 1.002, rounded down)
+# and <= 28.9 nats: a notebook that passes it keeps both tiers.
+# Budget: 8 s, 4× the reference's 2 s of CPU time (batches of 32 or 150 epochs take 3.3 s). The grader
+# trains on one CPU thread (runners.training.training_conditions), as these runs did, timed after a
+# warm-up (the one-off set-up of a cold process, about 1 s, is off the clock as in every trained lab).
+# Not yet timed on a GPU (none here): there the 2000 small steps are bound by kernel launches,
+# estimated at 1-3 s.
 TIERS = [29.0, 26.1]
+VISIBLE_BOUNDS = [28.9, 26.0]
 BUDGET_S = 8.0
 LATENT_DIM = 4
 SEED = 0

@@ -11,15 +11,16 @@ exactly one draw of ``x``'s size).
 
 ``train_autoencoder`` trains on the notebook's 1000 training digits (float32, grading device, the
 case's latent size and seed) under :func:`~autograder.kernel.runners.training.training_conditions`, timed,
-and reports the model's reconstructions of the 400 held-out digits (:func:`held_out_reconstructions`);
-the grading process computes the error from them.
+after a warm-up (:func:`_tiny_autoencoder`: the one-off set-up of the kernels it uses is not the
+student's time, as in every trained lab), and reports the model's reconstructions of the 400
+held-out digits (:func:`held_out_reconstructions`); the grading process computes the error from them.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from autograder.kernel.runners import Runner
-from autograder.kernel.runners.training import digits_held_out, timed, training_conditions
+from autograder.kernel.runners.training import digits_held_out, timed, training_conditions, warm_up
 from autograder.kernel.torch_grading import grading_device, tensor
 
 
@@ -85,6 +86,16 @@ def _run_noise(fn, case, uses):
 
 
 # ------------------------------------------------------------------------------ train_autoencoder
+def _tiny_autoencoder(device):
+    """A tiny dense autoencoder 64 → 4 → 64 on 4 blank digits (for :func:`warm_up`)."""
+    import torch
+    from torch import nn
+
+    model = nn.Sequential(nn.Linear(64, 4), nn.ReLU(), nn.Linear(4, 64), nn.Sigmoid()).to(device)
+    x = torch.zeros(4, 64, device=device)
+    return model.parameters(), lambda: ((model(x) - x) ** 2).sum() / len(x)
+
+
 def _run_train(fn, case, uses):
     """case.args = (latent_dim, seed): train on the notebook's split (float32, grading device), time
     it, report the held-out reconstructions."""
@@ -97,6 +108,7 @@ def _run_train(fn, case, uses):
     X_train = tensor(digits_split("train")[0], dtype=torch.float32, device=device)
 
     with training_conditions(device):
+        warm_up(device, "dense autoencoder", _tiny_autoencoder)
         model, seconds = timed(fn, X_train, latent_dim, device, seed)
         return {"seconds": seconds, **held_out_reconstructions(model, device, latent_dim)}
 

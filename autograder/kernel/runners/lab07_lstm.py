@@ -6,7 +6,9 @@ grading device (:func:`autograder.kernel.torch_grading.tensor`), in the order of
 
 ``train_forecaster`` trains on the training part of the monthly CO₂ series (standardised with that
 part's statistics, as the notebook does) with the case's window and seed, under
-:func:`~autograder.kernel.runners.training.training_conditions`, timed; the kernel reports its one-step
+:func:`~autograder.kernel.runners.training.training_conditions`, timed after a warm-up (:func:`_tiny_lstm`:
+the first LSTM of a process pays about 1.4 s of one-off set-up on a CPU, which is not the student's
+time, as in every trained lab); the kernel reports its one-step
 forecasts of the held-out tail (:func:`held_out_forecasts`), and the grading process computes their
 RMSE. The split sizes, window and seed come with the case.
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.kernel.runners import Runner
-from autograder.kernel.runners.training import timed, training_conditions
+from autograder.kernel.runners.training import timed, training_conditions, warm_up
 from autograder.kernel.torch_grading import grading_device, tensor, to_numpy
 
 
@@ -47,6 +49,16 @@ def _contexts(scaled, n_test: int, window: int):
     return np.stack([scaled[t - window:t] for t in range(start, len(scaled))])
 
 
+def _tiny_lstm(device):
+    """A tiny LSTM (1 → 2 units) and a linear head on 3 sequences of 4 steps (for :func:`warm_up`)."""
+    import torch
+    from torch import nn
+
+    lstm, head = nn.LSTM(1, 2).to(device), nn.Linear(2, 1).to(device)
+    x = torch.zeros(4, 3, 1, device=device)
+    return [*lstm.parameters(), *head.parameters()], lambda: (head(lstm(x)[0][-1]) ** 2).mean()
+
+
 def held_out_forecasts(train_forecaster, n_train: int, n_test: int, window: int, seed: int, device=None) -> dict:
     """Train with ``train_forecaster`` on the first ``n_train`` months and forecast the last ``n_test``.
 
@@ -63,6 +75,7 @@ def held_out_forecasts(train_forecaster, n_train: int, n_test: int, window: int,
     series_train = torch.tensor(scaled[:n_train], dtype=torch.float32, device=device)
     contexts = _contexts(scaled, n_test, window)
     with training_conditions(device):
+        warm_up(device, "lstm", _tiny_lstm)
         predict, seconds = timed(train_forecaster, series_train, window, device, seed)
         if not callable(predict):
             raise TypeError(f"train_forecaster should return a function predict(context), got {type(predict).__name__}")

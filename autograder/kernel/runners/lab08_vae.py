@@ -6,9 +6,11 @@ float64 tensors on the grading device. A case whose keyword arguments hold :data
 backpropagates Σ weights ⊙ output and reports the gradients with respect to those inputs, so that an
 output cut off from the autograd graph fails even when its values are right.
 
-``train_vae`` is trained on the notebook's training split with the case's latent size and seed, timed
-under :func:`~autograder.kernel.runners.training.training_conditions`, and the kernel reports the model's
-outputs on the 400 held-out digits (:func:`held_out_outputs`); the grading process scores them.
+``train_vae`` is trained on the notebook's training split (a float32 NumPy array (1000, 64), as the
+notebook passes it) with the case's latent size and seed, under
+:func:`~autograder.kernel.runners.training.training_conditions`, timed after a warm-up
+(:func:`_tiny_vae`, as in every trained lab), and the kernel reports the model's outputs on the 400
+held-out digits (:func:`held_out_outputs`); the grading process scores them.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from functools import partial
 import numpy as np
 
 from autograder.kernel.runners import Runner
-from autograder.kernel.runners.training import digits_held_out, timed, training_conditions
+from autograder.kernel.runners.training import digits_held_out, timed, training_conditions, warm_up
 from autograder.kernel.torch_grading import grading_device, tensor
 
 #: Keyword of a case that asks for gradients (taken out before the function is called).
@@ -101,16 +103,34 @@ def held_out_outputs(model, latent_dim, device=None) -> dict:
     return {"passes": passes}
 
 
-def _run_train(fn, case, uses):
-    """case.args = (latent_dim, seed): train on the training split, report held-out outputs and seconds."""
+def _tiny_vae(device):
+    """A tiny VAE step 64 → 2 (μ, log σ²) → 64 on 4 blank digits (for :func:`warm_up`)."""
     import torch
+    import torch.nn.functional as F
+    from torch import nn
 
+    encoder, decoder = nn.Linear(64, 4).to(device), nn.Sequential(nn.Linear(2, 64), nn.Sigmoid()).to(device)
+    x = torch.zeros(4, 64, device=device)
+
+    def loss():
+        mu, logvar = encoder(x).chunk(2, dim=1)
+        x_hat = decoder(mu + torch.exp(0.5 * logvar) * torch.randn_like(mu))
+        kl = -0.5 * torch.sum(1 + logvar - mu ** 2 - logvar.exp(), dim=1).mean()
+        return F.binary_cross_entropy(x_hat, x, reduction="sum") / len(x) + kl
+
+    return [*encoder.parameters(), *decoder.parameters()], loss
+
+
+def _run_train(fn, case, uses):
+    """case.args = (latent_dim, seed): train on the training split (a float32 NumPy array, as the notebook
+    passes it), report held-out outputs and seconds."""
     from labkit.data import digits_split
 
     latent_dim, seed = case.args
     device = grading_device()
-    X_train = tensor(digits_split("train")[0], dtype=torch.float32, device=device)
+    X_train = digits_split("train")[0].astype(np.float32)
     with training_conditions(device):
+        warm_up(device, "vae", _tiny_vae)
         model, seconds = timed(fn, X_train, latent_dim, device, seed)
         outputs = held_out_outputs(model, latent_dim, device)
     return {**outputs, "seconds": seconds}
