@@ -136,8 +136,9 @@ def test_a_student_runs_checks_and_validates_in_jupyterlab(jupyterlab):
 
     base, token, bundle = jupyterlab
     # The instructor tools' server side is off; the Validate button's is on.
-    assert _status(f"{base}/formgrader?token={token}") == 404
-    assert _status(f"{base}/courses?token={token}") == 404
+    # (formgrader: /formgrader; course_list: /formgraders; assignment_list: /assignments and /courses)
+    for path in ("formgrader", "formgraders", "assignments", "courses"):
+        assert _status(f"{base}/{path}?token={token}") == 404, path
     assert _status(f"{base}/nbgrader_version?version=0.9.6&token={token}") == 200
 
     SHOTS.mkdir(parents=True, exist_ok=True)
