@@ -2,14 +2,25 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
+
+
+def _venv_on_path() -> None:
+    """Put this Python's ``bin`` first on PATH: nbgrader runs ``alembic`` (stamping a new gradebook) and
+    ``python3`` kernels from PATH, and a TA may run ``.venv/bin/dlcourse`` without activating the venv."""
+    here = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "")
+    if path.split(os.pathsep)[0] != here:
+        os.environ["PATH"] = os.pathsep.join([here, path]) if path else here
 
 
 def main(argv: list[str] | None = None) -> int:
     from autograder.course import skip_slow_imports
 
     skip_slow_imports()
+    _venv_on_path()
     parser = argparse.ArgumentParser(prog="dlcourse", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("release", help="regenerate release/ from source/ with nbgrader generate_assignment")
@@ -31,7 +42,13 @@ def main(argv: list[str] | None = None) -> int:
 
         return viva_run(args)
     if args.command in TA_COMMANDS:
-        return TA_COMMANDS[args.command](args)
+        from autograder.cohort.preflight import CourseError
+
+        try:
+            return TA_COMMANDS[args.command](args)
+        except CourseError as exc:  # the course root lacks what the command needs: one line, no traceback
+            print(f"dlcourse {args.command}: {exc}", file=sys.stderr)
+            return 1
 
     if args.command == "release":
         from autograder.workflows.release import regenerate_release
@@ -102,9 +119,14 @@ def _add_ta_commands(sub) -> None:
 
 
 def _root(args) -> Path:
+    from autograder.cohort.preflight import CourseError
     from autograder.course import REPO
 
-    return (args.course or REPO).resolve()
+    root = (args.course or REPO).resolve()
+    if not root.is_dir():
+        raise CourseError(f"no course root at {root}: `--course` names the folder that holds (or will hold) "
+                          "gradebook.db, submitted/ and autograded/")
+    return root
 
 
 def _roster(args) -> int:

@@ -77,13 +77,19 @@ def _entry_times(archive: Path) -> dict[str, datetime]:
         return {info.filename.rstrip("/"): datetime(*info.date_time, tzinfo=timezone.utc) for info in zf.infolist()}
 
 
-def collect(root: Path, lab: str, archive: Path, pattern: str | None = None) -> list[Row]:
-    """Import ``archive`` for ``lab`` into course ``root``; returns one :class:`Row` per file found."""
+def collect(root: Path, lab: str, archive: Path, pattern: str | None = None, progress: bool = True) -> list[Row]:
+    """Import ``archive`` for ``lab`` into course ``root``; returns one :class:`Row` per file found.
+
+    ``progress``: show how many files were read (a bar in a terminal, lines in a log)."""
+    from autograder.cohort.preflight import require_gradebook
+    from autograder.cohort.progress import CountProgress
+
     root, archive = Path(root).resolve(), Path(archive)
     if not archive.is_file():
         raise SystemExit(f"no archive at {archive}")
     if not zipfile.is_zipfile(archive):
         raise SystemExit(f"{archive} is not a zip file")
+    require_gradebook(root, f"collect {lab} {archive}", lab, released=True, students=True)
     pipeline = Pipeline(root)
     expected = pipeline.notebook_names(lab)
     collector = RosterCollector(config=pipeline.config)
@@ -107,12 +113,15 @@ def collect(root: Path, lab: str, archive: Path, pattern: str | None = None) -> 
     inner = extracted / archive.stem  # the extractor gives each archive its own folder
     top = inner if inner.is_dir() else extracted
 
-    with Gradebook(pipeline.db_url, pipeline.coursedir.course_id) as gb:
+    files = sorted(p for p in top.rglob("*") if p.is_file())
+    with Gradebook(pipeline.db_url, pipeline.coursedir.course_id) as gb, \
+            CountProgress(f"{lab} collect", len(files), "read", unit="files", enabled=progress) as bar:
         students = list(gb.students)
         rows: list[Row] = []
         candidates: dict[str, list[tuple[datetime, Path, str]]] = {}
         aside = base / "set_aside"
-        for path in sorted(p for p in top.rglob("*") if p.is_file()):
+        for path in files:
+            bar.advance()
             rel = path.relative_to(top).as_posix()
             groups = collector._match(rel) if compiled.match(rel) else None
             if not groups:

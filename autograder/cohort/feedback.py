@@ -19,10 +19,21 @@ def write_feedback(root: Path, lab: str, students: list[str] | None = None) -> t
 
     Returns ``(HTML files written, {withheld file: what it held})``; a withheld file is deleted.
     """
+    from autograder.cohort.preflight import require_gradebook
+    from autograder.cohort.progress import CountProgress
+
     root = Path(root).resolve()
-    for student in students or [None]:
-        args = ["generate_feedback", lab, "--force"] + ([f"--student={student}"] if student else [])
-        nbgrader(*args, root=root)
+    require_gradebook(root, f"feedback {lab}", lab, graded=True)
+    graded = sorted(p.parent.name for p in (root / "autograded").glob(f"*/{lab}") if p.is_dir())
+    total = len([s for s in graded if s in students]) if students else len(graded)
+    with CountProgress(f"{lab} feedback", total, "wrote", unit="pages", start=f"{total} graded submission(s)") as bar:
+        def on_log_line(line: str) -> None:  # nbgrader logs "Writing N bytes to .../feedback/<id>/<lab>/<nb>.html"
+            if "Writing" in line and lab in line and line.rstrip().endswith(".html"):
+                bar.advance()
+
+        for student in students or [None]:
+            args = ["generate_feedback", lab, "--force"] + ([f"--student={student}"] if student else [])
+            nbgrader(*args, root=root, on_log_line=on_log_line)
     files = sorted((root / "feedback").glob(f"*/{lab}/*.html"))
     if students:
         files = [f for f in files if f.parts[-3] in students]

@@ -189,8 +189,11 @@ def grade_labs(root: Path, labs: list[str], *, client=None, students: list[str] 
     """
     from distributed import as_completed
 
+    from autograder.cohort.preflight import require_gradebook
     from autograder.cohort.progress import GradingProgress
 
+    for lab in labs:  # before nbgrader's Gradebook, which would create a missing gradebook.db
+        require_gradebook(root, f"grade {lab}", lab, released=True)
     graders = {lab: Grader(root, lab, limit_overrides, force, sandbox) for lab in labs}
     todo = {lab: graders[lab].students(students) for lab in labs}
     results: dict[str, list[Result]] = {lab: [] for lab in labs}
@@ -221,7 +224,8 @@ def grade_labs(root: Path, labs: list[str], *, client=None, students: list[str] 
         n_workers = max(1, len(workers))
         window = 2 * n_workers  # notebooks prepared ahead of the workers
         label = labs[0] if len(labs) == 1 else f"{len(labs)} labs"
-        bar = GradingProgress(label, total=len(runnable), enabled=progress)
+        bar = GradingProgress(label, total=len(runnable), enabled=progress,
+                              start=f"{len(runnable)} notebook(s) to run on {n_workers} worker(s)")
         with bar:
             queue = list(runnable)
             pending = as_completed()
@@ -283,9 +287,13 @@ def run_grade(root: Path, labs: list[str], *, scheduler: str | None = None, work
               progress: bool = True, sandbox: str = "auto") -> dict[str, list[Result]]:
     """The ``dlcourse grade`` command: print the active protections, grade the labs on one cluster
     (one queue), print a table per lab. Raises ``RuntimeError`` for ``sandbox="require"`` without one."""
+    from autograder.cohort.preflight import require_gradebook, require_submissions
     from autograder.cohort.progress import print_protections, print_results
     from autograder.cohort.sandbox import choose, describe
 
+    for lab in labs:  # what is missing, before the protections table and a cluster
+        require_gradebook(root, f"grade {lab}", lab, released=True)
+        require_submissions(root, lab, f"grade {lab}")
     limits = replace(Limits(), **(limit_overrides or {}))
     here = choose(sandbox)
     print_protections(describe(here, limits), remote=bool(scheduler))

@@ -73,7 +73,10 @@ def _charts(out: Path, rows: list[dict], questions: list[str], points: dict[str,
 
 def write_report(root: Path, lab: str, out: Path | None = None) -> Path:
     """Write the report files for ``lab``; returns the path of ``index.html``."""
+    from autograder.cohort.preflight import require_gradebook
+
     root = Path(root).resolve()
+    require_gradebook(root, f"report {lab}", lab, graded=True)
     out = Path(out) if out else root / "reports" / lab
     out.mkdir(parents=True, exist_ok=True)
     rows, questions, points = lab_scores(root, lab)

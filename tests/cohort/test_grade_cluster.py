@@ -200,14 +200,19 @@ def test_report_holds_the_gradebook_scores(courses):
     assert "histogram.png" in page.read_text() and "dee" in page.read_text()
 
 
-def test_feedback_keeps_messages_and_drops_hidden_tests(courses):
+def test_feedback_keeps_messages_and_drops_hidden_tests(courses, monkeypatch, capsys):
     from autograder.cohort.feedback import write_feedback
+    from autograder.cohort.progress import CountProgress
 
     parallel, _, _ = courses
+    monkeypatch.setattr(CountProgress, "QUIET_S", 0.0)  # a line per page, however fast
     # loop's first function was never defined (its cell timed out): its test cell raises NameError,
     # and IPython's traceback would quote the hidden test lines.
     files, withheld = write_feedback(parallel, LAB, ["dee", "ada", "loop"])
     assert not withheld
+    progress = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith(f"{LAB} feedback:")]
+    assert progress[0] == f"{LAB} feedback: 3 graded submission(s)" and len(progress) == 4, progress
+    assert progress[-1].startswith(f"{LAB} feedback: wrote 3/3 pages, "), progress  # counted from nbgrader's log
     assert {f.parts[-3] for f in files} == {"dee", "ada", "loop"}
     source = (REPO / "source" / LAB / f"{LAB}.ipynb").read_text()
     assert "BEGIN HIDDEN TESTS" in source  # so the check below means something
