@@ -175,11 +175,20 @@ def _report(args) -> int:
 def _feedback(args) -> int:
     from autograder.cohort.feedback import write_feedback
 
-    written, withheld = write_feedback(_root(args), args.lab, args.student)
-    print(f"feedback: {len(written)} file(s) under {_root(args) / 'feedback'}")
+    from autograder.cohort.feedback import feedback_pages
+
+    root = _root(args)
+    written, withheld = write_feedback(root, args.lab, args.student)
+    outcomes = feedback_pages(root, args.lab, written, withheld, args.student)
+    for o in outcomes:  # who got which page, and who got none
+        where = o.page.relative_to(root) if o.page else "no page"
+        print(f"  {o.student}: {where} ({o.kind}{': ' + o.note if o.note else ''})")
+    counts = {kind: sum(o.kind == kind for o in outcomes) for kind in ("graded", "unreadable upload", "withheld", "none")}
+    print(f"feedback: {len(written)} file(s) under {root / 'feedback'}; "
+          + ", ".join(f"{n} {kind if kind != 'none' else 'without a page'}" for kind, n in counts.items() if n))
     for path, why in withheld.items():
         print(f"withheld (deleted, not handed out): {path}: {why[0]}", file=sys.stderr)
-    return 1 if withheld else 0
+    return 1 if withheld or counts.get("none") else 0
 
 
 TA_COMMANDS = {"roster": _roster, "collect": _collect, "grade": _grade, "report": _report, "feedback": _feedback}

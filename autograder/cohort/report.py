@@ -7,7 +7,10 @@ Writes into ``<course>/reports/<lab>/``:
   (``id, first_name, last_name, email, score, max_score, percent``);
 * ``questions.csv``: per graded cell, points, mean score and the share of students with full marks;
 * ``histogram.png`` (total scores) and ``questions.png`` (mean score per question, as a fraction);
-* ``index.html``: one page holding all of the above, with the grading outcomes of ``dlcourse grade``.
+* ``index.html``: one page holding all of the above, with the grading outcomes of ``dlcourse grade``;
+* ``students.html``: every roster student x every graded function, sortable and filterable, with a
+  note for every score below full and links to case messages, feedback and the autograded notebook
+  (:mod:`autograder.cohort.report_table`).
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 
 from autograder.cohort.pipeline import Pipeline
+from autograder.cohort.report_table import write_students_page
 from autograder.course import nbgrader
 
 
@@ -43,6 +47,13 @@ def lab_scores(root: Path, lab: str) -> tuple[list[dict], list[str], dict[str, f
                          "late_penalty": float(sub.late_submission_penalty or 0), "per_question": per})
     rows.sort(key=lambda r: r["id"])
     return rows, questions, points
+
+
+def roster_names(root: Path) -> list[tuple[str, str]]:
+    """``(id, "First Last")`` of every student in the gradebook (the roster)."""
+    pipeline = Pipeline(root)
+    with Gradebook(pipeline.db_url, pipeline.coursedir.course_id) as gb:
+        return sorted((s.id, f"{s.first_name or ''} {s.last_name or ''}".strip()) for s in gb.students)
 
 
 def _charts(out: Path, rows: list[dict], questions: list[str], points: dict[str, float], lab: str) -> None:
@@ -107,6 +118,7 @@ def write_report(root: Path, lab: str, out: Path | None = None) -> Path:
 
     state_path = root / ".dlcourse" / f"{lab}.json"
     outcomes = json.loads(state_path.read_text()) if state_path.is_file() else {}
+    write_students_page(root, lab, out, rows, questions, points, outcomes, roster_names(root))
     esc = html.escape
     student_rows = "".join(
         f"<tr><td>{esc(r['id'])}</td><td>{esc((r['first_name'] + ' ' + r['last_name']).strip())}</td>"
@@ -121,7 +133,8 @@ def write_report(root: Path, lab: str, out: Path | None = None) -> Path:
 td,th{{border:1px solid #ccc;padding:.2em .5em}}td.n{{text-align:right}}</style></head><body>
 <h1>{esc(lab)}: grading report</h1>
 <p>{len(rows)} submissions graded; mean {mean_total:.2f} / {rows[0]['max_score']:g}.
-Files: <a href="grades.csv">grades.csv</a> (nbgrader export), <a href="lms_grades.csv">lms_grades.csv</a>
+<a href="students.html"><strong>Every student x every function</strong></a> (sortable, filterable, with notes
+and case messages). Files: <a href="grades.csv">grades.csv</a> (nbgrader export), <a href="lms_grades.csv">lms_grades.csv</a>
 (LMS import), <a href="questions.csv">questions.csv</a>.</p>
 <img src="histogram.png" alt="score histogram"> <img src="questions.png" alt="per-question means">
 <h2>Per question</h2><table><tr><th>question</th><th>points</th><th>mean</th><th>full marks</th></tr>{question_rows}</table>

@@ -225,6 +225,28 @@ def test_feedback_keeps_messages_and_drops_hidden_tests(courses, monkeypatch, ca
     assert "NameError" in loop and "linear_neuron" in loop
 
 
+def test_an_upload_that_could_not_be_read_gets_a_page_and_the_command_lists_every_page(courses, capsys):
+    """corrupt (a truncated file) and renamed ("lab (1).ipynb") were given 0 without a run: nbgrader has no
+    autograded notebook to write a page from, so the page says why nothing was graded."""
+    from autograder.cli import main
+
+    parallel, _, _ = courses
+    status = main(["feedback", LAB, "--course", str(parallel), "--student", "corrupt", "--student", "renamed",
+                   "--student", "dee"])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    for student, why in (("corrupt", f"corrupt notebook {LAB}.ipynb (NotJSONError"),
+                         ("renamed", f"renamed notebook: found {LAB} (1).ipynb, expected {LAB}.ipynb")):
+        page = parallel / "feedback" / student / LAB / f"{LAB}.html"
+        text = html.unescape(re.sub(r"<[^>]+>", " ", page.read_text()))
+        text = re.sub(r"\s+", " ", text)
+        assert f"Your upload could not be read ({why}" in text and "nothing was graded" in text, text
+        assert "Score: 0 of " in text and "Rename it in submitted/" not in text and "; 0" not in text
+        assert f"  {student}: feedback/{student}/{LAB}/{LAB}.html (unreadable upload: " in out, out
+    assert f"  dee: feedback/dee/{LAB}/{LAB}.html (graded)" in out
+    assert "3 file(s)" in out and "1 graded, 2 unreadable upload" in out, out
+
+
 def test_feedback_that_quotes_the_graders_code_is_withheld(courses, tmp_path):
     """A kernel can read the kernel side of the autograder and print it; that page is not handed out."""
     from autograder.cohort.feedback import write_feedback
