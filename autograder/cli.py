@@ -188,7 +188,23 @@ def _feedback(args) -> int:
           + ", ".join(f"{n} {kind if kind != 'none' else 'without a page'}" for kind, n in counts.items() if n))
     for path, why in withheld.items():
         print(f"withheld (deleted, not handed out): {path}: {why[0]}", file=sys.stderr)
+    _moodle_feedback_zip(root, args.lab)
     return 1 if withheld or counts.get("none") else 0
+
+
+def _moodle_feedback_zip(root: Path, lab: str) -> None:
+    from autograder.cohort.feedback_zip import write_feedback_zip
+
+    pages: dict[str, list[Path]] = {}  # every page of the lab so far (not only this run's), with what it loads
+    for folder in sorted((root / "feedback").glob(f"*/{lab}")):
+        if any(folder.glob("*.html")):
+            pages[folder.parent.name] = sorted(p for p in folder.rglob("*") if p.is_file())
+    result = write_feedback_zip(root, lab, pages)
+    if result.path:
+        print(f"Moodle: {result.path.relative_to(root)} holds the pages of {len(result.included)} student(s); upload it at "
+              "the assignment's View all submissions > Grading action > Upload multiple feedback files in a zip")
+    for student, why in result.left_out.items():
+        print(f"  not in the Moodle zip: {student}: {why}")
 
 
 TA_COMMANDS = {"roster": _roster, "collect": _collect, "grade": _grade, "report": _report, "feedback": _feedback}

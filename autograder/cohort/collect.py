@@ -32,8 +32,8 @@ from autograder.cohort.pipeline import Pipeline
 #: Named presets for ``--pattern``; anything else is taken as a regular expression.
 PRESETS = {
     # Moodle "Download all submissions": "<Full Name>_<participant>_assignsubmission_file_<file>",
-    # flat or with one folder per submission.
-    "moodle": r"(?P<name>[^/_]+)_(?P<participant>\d+)_assignsubmission_file_/?(?P<file_id>.+)$",
+    # flat (before Moodle 3.1) or with one folder per submission, "..._file_/" (3.1 to 4.0) or "..._file/" (4.1 on).
+    "moodle": r"(?P<name>[^/_]+)_(?P<participant>\d+)_assignsubmission_file_?/?(?P<file_id>.+)$",
     # Google Classroom (Drive folder download): "<Full Name> - <file>".
     "classroom": r"(?:.*/)?(?P<name>[^/]+?) - (?P<file_id>[^/]+)$",
 }
