@@ -6,9 +6,17 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test release venv sandbox clean
 
+## torch 2.13.0 comes from PyPI unless TORCH_INDEX names another index: on Linux PyPI's wheel is the
+## CUDA build (with several GB of nvidia-* wheels), right for a GPU machine; on a laptop or CI without
+## a GPU, `make venv TORCH_INDEX=https://download.pytorch.org/whl/cpu` installs the CPU build (a few hundred MB).
+TORCH_INDEX ?=
+
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -r requirements.txt -c constraints.txt
+	@echo "Installing the course's pinned packages into $(VENV) (requirements.txt, constraints.txt): $$(grep -c '==' constraints.txt) packages,"
+	@echo "torch 2.13.0 from $(if $(TORCH_INDEX),$(TORCH_INDEX),PyPI (the CUDA build on Linux; TORCH_INDEX=https://download.pytorch.org/whl/cpu for the CPU build))."
+	$(if $(TORCH_INDEX),$(BIN)/python -m pip install --progress-bar on torch==2.13.0 --index-url $(TORCH_INDEX))
+	$(BIN)/python -m pip install --progress-bar on -r requirements.txt -c constraints.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
