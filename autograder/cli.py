@@ -173,9 +173,7 @@ def _report(args) -> int:
 
 
 def _feedback(args) -> int:
-    from autograder.cohort.feedback import write_feedback
-
-    from autograder.cohort.feedback import feedback_pages
+    from autograder.cohort.feedback import feedback_pages, write_feedback
 
     root = _root(args)
     written, withheld = write_feedback(root, args.lab, args.student)
@@ -193,16 +191,16 @@ def _feedback(args) -> int:
 
 
 def _moodle_feedback_zip(root: Path, lab: str) -> None:
-    from autograder.cohort.feedback_zip import write_feedback_zip
+    from autograder.cohort.feedback_zip import write_lab_feedback_zip
 
-    pages: dict[str, list[Path]] = {}  # every page of the lab so far (not only this run's), with what it loads
-    for folder in sorted((root / "feedback").glob(f"*/{lab}")):
-        if any(folder.glob("*.html")):
-            pages[folder.parent.name] = sorted(p for p in folder.rglob("*") if p.is_file())
-    result = write_feedback_zip(root, lab, pages)
+    result = write_lab_feedback_zip(root, lab)
     if result.path:
         print(f"Moodle: {result.path.relative_to(root)} holds the pages of {len(result.included)} student(s); upload it at "
               "the assignment's View all submissions > Grading action > Upload multiple feedback files in a zip")
+    if not result.path and result.left_out:  # e.g. collected with --pattern classroom: one line, not one per student
+        print(f"no Moodle feedback zip: none of the {len(result.left_out)} student(s) with a page was collected from a "
+              "Moodle \"Download all submissions\" zip")
+        return
     for student, why in result.left_out.items():
         print(f"  not in the Moodle zip: {student}: {why}")
 

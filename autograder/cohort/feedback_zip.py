@@ -72,3 +72,13 @@ def write_feedback_zip(root: Path, lab: str, pages: dict[str, list[Path]]) -> Fe
     tmp.replace(path)
     result.path = path
     return result
+
+
+def write_lab_feedback_zip(root: Path, lab: str) -> FeedbackZip:
+    """The zip of every feedback page of ``lab`` so far (``feedback/*/<lab>/``, with the files a page loads)."""
+    root = Path(root)
+    pages: dict[str, list[Path]] = {}
+    for folder in sorted((root / "feedback").glob(f"*/{lab}")):
+        if any(folder.glob("*.html")):
+            pages[folder.parent.name] = sorted(p for p in folder.rglob("*") if p.is_file())
+    return write_feedback_zip(root, lab, pages)

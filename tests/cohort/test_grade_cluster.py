@@ -245,6 +245,8 @@ def test_an_upload_that_could_not_be_read_gets_a_page_and_the_command_lists_ever
         assert f"  {student}: feedback/{student}/{LAB}/{LAB}.html (unreadable upload: " in out, out
     assert f"  dee: feedback/dee/{LAB}/{LAB}.html (graded)" in out
     assert "3 file(s)" in out and "1 graded, 2 unreadable upload" in out, out
+    # These submissions were not collected from a Moodle download: no zip, one line saying why.
+    assert "no Moodle feedback zip: none of the" in out and not (parallel / "feedback" / f"{LAB}_moodle_feedback.zip").exists()
 
 
 def test_feedback_that_quotes_the_graders_code_is_withheld(courses, tmp_path):
