@@ -50,8 +50,8 @@ c.AssignLatePenalties.plugin_class = LatePenalty
 
 # `dlcourse collect` (and `nbgrader zip_collect`) read student and file from each uploaded file's
 # name. The default is Moodle's "Download all submissions" naming, "<Full Name>_<participant>_
-# assignsubmission_file_<file>"; `dlcourse collect --pattern classroom` or any regexp overrides it.
-c.FileNameCollectorPlugin.named_regexp = r"(?P<name>[^/_]+)_(?P<participant>\d+)_assignsubmission_file_/?(?P<file_id>.+)$"
+# assignsubmission_file_<file>" (Moodle 4.1 and later: "..._assignsubmission_file/<file>"); `dlcourse collect --pattern classroom` or any regexp overrides it.
+c.FileNameCollectorPlugin.named_regexp = r"(?P<name>[^/_]+)_(?P<participant>\d+)_assignsubmission_file_?/?(?P<file_id>.+)$"
 
 # nbgrader 0.9.6's add_missing_cells fails (KeyError) when the cell before a deleted test cell is a
 # locked, non-graded cell, as our visible-check cells are; this drop-in subclass places it correctly.

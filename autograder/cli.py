@@ -2,14 +2,25 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
+
+
+def _venv_on_path() -> None:
+    """Put this Python's ``bin`` first on PATH: nbgrader runs ``alembic`` (stamping a new gradebook) and
+    ``python3`` kernels from PATH, and a TA may run ``.venv/bin/dlcourse`` without activating the venv."""
+    here = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "")
+    if path.split(os.pathsep)[0] != here:
+        os.environ["PATH"] = os.pathsep.join([here, path]) if path else here
 
 
 def main(argv: list[str] | None = None) -> int:
     from autograder.course import skip_slow_imports
 
     skip_slow_imports()
+    _venv_on_path()
     parser = argparse.ArgumentParser(prog="dlcourse", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("release", help="regenerate release/ from source/ with nbgrader generate_assignment")
@@ -131,9 +142,14 @@ def _add_ta_commands(sub) -> None:
 
 
 def _root(args) -> Path:
+    from autograder.cohort.preflight import CourseError
     from autograder.course import REPO
 
-    return (args.course or REPO).resolve()
+    root = (args.course or REPO).resolve()
+    if not root.is_dir():
+        raise CourseError(f"no course root at {root}: `--course` names the folder that holds (or will hold) "
+                          "gradebook.db, submitted/ and autograded/")
+    return root
 
 
 def _user(args) -> str:
@@ -143,17 +159,22 @@ def _user(args) -> str:
 
 
 def _refusing(command, args) -> int:
-    """Run a TA command; a refused input (bad calendar, roster, extension, LMS export) is one line, exit 2."""
+    """Run a TA command; a refused input (bad calendar, roster, extension, LMS export) is one line, exit 2;
+    a course root that lacks what the command needs (no gradebook, nothing released) is one line, exit 1."""
     from autograder.cohort.lms_export import LmsExportError
     from autograder.cohort.roster import RosterError
     from autograder.course.extensions import ExtensionError
     from autograder.course.schedule import CalendarError
+    from autograder.cohort.preflight import CourseError
 
     try:
         return command(args)
     except (CalendarError, RosterError, ExtensionError, LmsExportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except CourseError as exc:  # the course root lacks what the command needs: one line, no traceback
+        print(f"dlcourse {args.command}: {exc}", file=sys.stderr)
+        return 1
 
 
 def _roster(args) -> int:
@@ -240,13 +261,36 @@ def _report(args) -> int:
 
 
 def _feedback(args) -> int:
-    from autograder.cohort.feedback import write_feedback
+    from autograder.cohort.feedback import feedback_pages, write_feedback
 
-    written, withheld = write_feedback(_root(args), args.lab, args.student)
-    print(f"feedback: {len(written)} file(s) under {_root(args) / 'feedback'}")
+    root = _root(args)
+    written, withheld = write_feedback(root, args.lab, args.student)
+    outcomes = feedback_pages(root, args.lab, written, withheld, args.student)
+    for o in outcomes:  # who got which page, and who got none
+        where = o.page.relative_to(root) if o.page else "no page"
+        print(f"  {o.student}: {where} ({o.kind}{': ' + o.note if o.note else ''})")
+    counts = {kind: sum(o.kind == kind for o in outcomes) for kind in ("graded", "unreadable upload", "withheld", "none")}
+    print(f"feedback: {len(written)} file(s) under {root / 'feedback'}; "
+          + ", ".join(f"{n} {kind if kind != 'none' else 'without a page'}" for kind, n in counts.items() if n))
     for path, why in withheld.items():
         print(f"withheld (deleted, not handed out): {path}: {why[0]}", file=sys.stderr)
-    return 1 if withheld else 0
+    _moodle_feedback_zip(root, args.lab)
+    return 1 if withheld or counts.get("none") else 0
+
+
+def _moodle_feedback_zip(root: Path, lab: str) -> None:
+    from autograder.cohort.feedback_zip import write_lab_feedback_zip
+
+    result = write_lab_feedback_zip(root, lab)
+    if result.path:
+        print(f"Moodle: {result.path.relative_to(root)} holds the pages of {len(result.included)} student(s); upload it at "
+              "the assignment's View all submissions > Grading action > Upload multiple feedback files in a zip")
+    if not result.path and result.left_out:  # e.g. collected with --pattern classroom: one line, not one per student
+        print(f"no Moodle feedback zip: none of the {len(result.left_out)} student(s) with a page was collected from a "
+              "Moodle \"Download all submissions\" zip")
+        return
+    for student, why in result.left_out.items():
+        print(f"  not in the Moodle zip: {student}: {why}")
 
 
 TA_COMMANDS = {"roster": _roster, "collect": _collect, "grade": _grade, "report": _report, "feedback": _feedback,

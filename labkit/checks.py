@@ -1,7 +1,8 @@
 """Visible checks for student notebooks.
 
-Each helper raises ``AssertionError`` with a message that names the expression, what it should be
-and what it was, e.g. ``sigmoid(0) should be 0.5, got 0.25``. :func:`passed` prints a success line
+Each helper raises :class:`~labkit.errors.CheckFailed` (an ``AssertionError``) with a message that
+names the expression, what it should be and what it was, e.g. ``sigmoid(0) should be 0.5, got 0.25``;
+the notebook shows that line alone, without a traceback through this module. :func:`passed` prints a success line
 and records that the function's visible checks passed; :func:`require_passed`, in the graded test
 cell, turns a failed visible check into a failed ``nbgrader validate`` (the hidden tests themselves
 are not in the student's notebook, so without it a notebook full of stubs would validate).
@@ -12,7 +13,9 @@ import os
 
 import numpy as np
 
-__all__ = ["expect_close", "expect_equal", "expect_shape", "expect_true", "passed", "require_passed"]
+from labkit.errors import CheckFailed
+
+__all__ = ["CheckFailed", "expect_close", "expect_equal", "expect_shape", "expect_true", "passed", "require_passed"]
 
 _PASSED: set = set()
 
@@ -30,35 +33,35 @@ def expect_shape(value, shape, what: str) -> None:
     """``what`` must be an array of ``shape``."""
     got = np.shape(value)
     if tuple(got) != tuple(shape):
-        raise AssertionError(f"{what} should have shape {tuple(shape)}, got {tuple(got)}")
+        raise CheckFailed(f"{what} should have shape {tuple(shape)}, got {tuple(got)}")
 
 
 def expect_close(value, expected, what: str, rtol: float = 1e-6, atol: float = 1e-8) -> None:
     """``what`` must equal ``expected`` (same shape, values within ``atol + rtol*|expected|``)."""
     if value is None:
-        raise AssertionError(f"{what} returned None: did you forget `return`?")
+        raise CheckFailed(f"{what} returned None: did you forget `return`?")
     exp = np.asarray(expected, dtype=np.float64)
     try:
         got = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise AssertionError(f"{what} should be a number or an array, got {type(value).__name__}") from None
+        raise CheckFailed(f"{what} should be a number or an array, got {type(value).__name__}") from None
     if got.shape != exp.shape:
-        raise AssertionError(f"{what} should have shape {exp.shape}, got {got.shape}")
+        raise CheckFailed(f"{what} should have shape {exp.shape}, got {got.shape}")
     if not np.allclose(got, exp, rtol=rtol, atol=atol, equal_nan=False):
-        raise AssertionError(f"{what} should be {_fmt(exp)}, got {_fmt(got)}")
+        raise CheckFailed(f"{what} should be {_fmt(exp)}, got {_fmt(got)}")
 
 
 def expect_equal(value, expected, what: str) -> None:
     """``what`` must equal ``expected`` exactly (ints, bools, strings, tuples, arrays)."""
     ok = np.array_equal(np.asarray(value), np.asarray(expected)) if not isinstance(expected, str) else value == expected
     if not ok:
-        raise AssertionError(f"{what} should be {_fmt(expected)}, got {_fmt(value)}")
+        raise CheckFailed(f"{what} should be {_fmt(expected)}, got {_fmt(value)}")
 
 
 def expect_true(condition: bool, message: str) -> None:
     """Fail with ``message`` (which should say what is wrong) unless ``condition`` holds."""
     if not condition:
-        raise AssertionError(message)
+        raise CheckFailed(message)
 
 
 def passed(name: str) -> None:
@@ -76,5 +79,5 @@ def require_passed(name: str) -> None:
     if os.environ.get("NBGRADER_EXECUTION") == "autograde":
         return
     if name not in _PASSED:
-        raise AssertionError(f"the visible checks of {name} have not passed yet: "
+        raise CheckFailed(f"the visible checks of {name} have not passed yet: "
                              f"run the check cell under {name} and fix what it reports")

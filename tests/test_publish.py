@@ -45,7 +45,7 @@ def test_bundle_holds_exactly_the_student_files(bundle):
     expected_labs = {f"labs/{lab}/{p.name}" for lab in labs() for p in (RELEASE / lab).iterdir() if p.is_file()}
     toolkit = {f"labkit/{p.name}" for p in (REPO / "labkit").glob("*.py")}
     schedule = {"schedule/index.html", "schedule/tue.ics", "schedule/wed.ics", "schedule/thu.ics"}  # calendar.yaml's sessions
-    assert names == {"README.md", "requirements-student.txt", "pyproject.toml"} | toolkit | expected_labs | schedule
+    assert names == {"README.md", "requirements-student.txt", "pyproject.toml", "nbgrader_config.py"} | toolkit | expected_labs | schedule
     page = (folder / "schedule" / "index.html").read_text()
     assert "Thursday 13:00-16:00" in page and "Sun 12 Jan 2025 24:00 IST" in page  # lab 1's Thursday deadline
     with zipfile.ZipFile(archive) as zf:
@@ -54,6 +54,25 @@ def test_bundle_holds_exactly_the_student_files(bundle):
     for package in STUDENT_PACKAGES:
         assert re.search(rf"^{re.escape(package)}==\S+$", reqs, flags=re.M), package
     assert "torch==2.13.0\n" in reqs
+    assert "nbgrader==0.9.6\n" in reqs  # the Validate button and `nbgrader validate`, at the course's version
+
+
+def test_the_bundle_config_imports_nothing_and_the_readme_installs_the_cpu_build(bundle):
+    """The course's nbgrader_config.py imports the grader; the bundle's imports nothing at all, and
+    takes the course's per-cell limit. The README installs torch's CPU build from PyTorch's index
+    before the requirements (which would fetch PyPI's CUDA build on Linux) and names the CUDA build."""
+    import ast
+
+    folder, _ = bundle
+    config = (folder / "nbgrader_config.py").read_text()
+    tree = ast.parse(config)
+    assert not [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))]
+    assert "from autograder" in (REPO / "nbgrader_config.py").read_text()  # why the course's cannot ship
+    assert "c.Execute.timeout = 60\n" in config
+    readme = (folder / "README.md").read_text()
+    cpu = readme.index("pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu")
+    assert cpu < readme.index("pip install -r requirements-student.txt") < readme.index("python -m labkit.jupyter_setup")
+    assert "CUDA build" in readme and "Validate" in readme
 
 
 def test_bundle_leaks_no_solution_hidden_test_or_grading_secret(bundle):

@@ -35,8 +35,8 @@ from autograder.course.schedule import find_calendar, lms_timestamp
 #: Named presets for ``--pattern``; anything else is taken as a regular expression.
 PRESETS = {
     # Moodle "Download all submissions": "<Full Name>_<participant>_assignsubmission_file_<file>",
-    # flat or with one folder per submission.
-    "moodle": r"(?P<name>[^/_]+)_(?P<participant>\d+)_assignsubmission_file_/?(?P<file_id>.+)$",
+    # flat (before Moodle 3.1) or with one folder per submission, "..._file_/" (3.1 to 4.0) or "..._file/" (4.1 on).
+    "moodle": r"(?P<name>[^/_]+)_(?P<participant>\d+)_assignsubmission_file_?/?(?P<file_id>.+)$",
     # Google Classroom (Drive folder download): "<Full Name> - <file>".
     "classroom": r"(?:.*/)?(?P<name>[^/]+?) - (?P<file_id>[^/]+)$",
 }
@@ -87,13 +87,19 @@ def _entry_times(archive: Path, zone) -> dict[str, datetime]:
         return {info.filename.rstrip("/"): lms_timestamp(datetime(*info.date_time), zone) for info in zf.infolist()}
 
 
-def collect(root: Path, lab: str, archive: Path, pattern: str | None = None) -> list[Row]:
-    """Import ``archive`` for ``lab`` into course ``root``; returns one :class:`Row` per file found."""
+def collect(root: Path, lab: str, archive: Path, pattern: str | None = None, progress: bool = True) -> list[Row]:
+    """Import ``archive`` for ``lab`` into course ``root``; returns one :class:`Row` per file found.
+
+    ``progress``: show how many files were read (a bar in a terminal, lines in a log)."""
+    from autograder.cohort.preflight import require_gradebook
+    from autograder.cohort.progress import CountProgress
+
     root, archive = Path(root).resolve(), Path(archive)
     if not archive.is_file():
         raise SystemExit(f"no archive at {archive}")
     if not zipfile.is_zipfile(archive):
         raise SystemExit(f"{archive} is not a zip file")
+    require_gradebook(root, f"collect {lab} {archive}", lab, released=True, students=True)
     pipeline = Pipeline(root)
     expected = pipeline.notebook_names(lab)
     collector = RosterCollector(config=pipeline.config)
@@ -118,12 +124,15 @@ def collect(root: Path, lab: str, archive: Path, pattern: str | None = None) -> 
     inner = extracted / archive.stem  # the extractor gives each archive its own folder
     top = inner if inner.is_dir() else extracted
 
-    with Gradebook(pipeline.db_url, pipeline.coursedir.course_id) as gb:
+    files = sorted(p for p in top.rglob("*") if p.is_file())
+    with Gradebook(pipeline.db_url, pipeline.coursedir.course_id) as gb, \
+            CountProgress(f"{lab} collect", len(files), "read", unit="files", enabled=progress) as bar:
         students = list(gb.students)
         rows: list[Row] = []
         candidates: dict[str, list[tuple[datetime, Path, str]]] = {}
         aside = base / "set_aside"
-        for path in sorted(p for p in top.rglob("*") if p.is_file()):
+        for path in files:
+            bar.advance()
             rel = path.relative_to(top).as_posix()
             groups = collector._match(rel) if compiled.match(rel) else None
             if not groups:

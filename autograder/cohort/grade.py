@@ -193,8 +193,11 @@ def grade_labs(root: Path, labs: list[str], *, client=None, students: list[str] 
     """
     from distributed import as_completed
 
+    from autograder.cohort.preflight import require_gradebook
     from autograder.cohort.progress import GradingProgress
 
+    for lab in labs:  # before nbgrader's Gradebook, which would create a missing gradebook.db
+        require_gradebook(root, f"grade {lab}", lab, released=True)
     graders = {lab: Grader(root, lab, limit_overrides, force, sandbox) for lab in labs}
     apply_calendar(root, labs)  # due dates, extensions and penalties of what is already graded, from the calendar
     todo = {lab: graders[lab].students(students) for lab in labs}
@@ -226,7 +229,8 @@ def grade_labs(root: Path, labs: list[str], *, client=None, students: list[str] 
         slots = max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
         window = 2 * slots  # notebooks prepared ahead of the workers' threads
         label = labs[0] if len(labs) == 1 else f"{len(labs)} labs"
-        bar = GradingProgress(label, total=len(runnable), enabled=progress)
+        bar = GradingProgress(label, total=len(runnable), enabled=progress,
+                              start=f"{len(runnable)} notebook(s) to run on {slots} worker thread(s)")
         with bar:
             queue = list(runnable)
             pending = as_completed()
@@ -332,10 +336,14 @@ def run_grade(root: Path, labs: list[str], *, scheduler: str | None = None, work
               progress: bool = True, sandbox: str = "auto") -> dict[str, list[Result]]:
     """The ``dlcourse grade`` command: print the active protections, grade the labs on one cluster
     (one queue), print a table per lab. Raises ``RuntimeError`` for ``sandbox="require"`` without one."""
+    from autograder.cohort.preflight import require_gradebook, require_submissions
     from autograder.cohort.progress import print_protections, print_results
     from autograder.cohort.sandbox import choose, describe
 
     timings = {"python": _seconds_since_process_start()}
+    for lab in labs:  # what is missing, before the protections table and a cluster
+        require_gradebook(root, f"grade {lab}", lab, released=True)
+        require_submissions(root, lab, f"grade {lab}")
     limits = replace(Limits(), **(limit_overrides or {}))
     t = time.monotonic()
     here = choose(sandbox)

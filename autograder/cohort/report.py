@@ -10,7 +10,10 @@ Writes into ``<course>/reports/<lab>/``:
   student who handed nothing in);
 * ``questions.csv``: per graded cell, points, mean score and the share of students with full marks;
 * ``histogram.png`` (total scores) and ``questions.png`` (mean score per question, as a fraction);
-* ``index.html``: one page holding all of the above, with the grading outcomes of ``dlcourse grade``.
+* ``index.html``: one page holding all of the above, with the grading outcomes of ``dlcourse grade``;
+* ``students.html``: every roster student x every graded function, sortable and filterable, with a
+  note for every score below full and links to case messages, feedback and the autograded notebook
+  (:mod:`autograder.cohort.report_table`).
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from nbgrader.api import Gradebook
 
 from autograder.cohort.lms_export import GradeItem, identifier_for, roster_students, write_lms_csv
 from autograder.cohort.pipeline import Pipeline
+from autograder.cohort.report_table import write_students_page
 from autograder.course import nbgrader
 from autograder.course.schedule import find_calendar, from_gradebook
 
@@ -50,6 +54,13 @@ def lab_scores(root: Path, lab: str) -> tuple[list[dict], list[str], dict[str, f
                          "hours_late": float(sub.total_seconds_late or 0) / 3600})
     rows.sort(key=lambda r: r["id"])
     return rows, questions, points
+
+
+def roster_names(root: Path) -> list[tuple[str, str]]:
+    """``(id, "First Last")`` of every student in the gradebook (the roster)."""
+    pipeline = Pipeline(root)
+    with Gradebook(pipeline.db_url, pipeline.coursedir.course_id) as gb:
+        return sorted((s.id, f"{s.first_name or ''} {s.last_name or ''}".strip()) for s in gb.students)
 
 
 def _charts(out: Path, rows: list[dict], questions: list[str], points: dict[str, float], lab: str) -> None:
@@ -80,7 +91,10 @@ def _charts(out: Path, rows: list[dict], questions: list[str], points: dict[str,
 
 def write_report(root: Path, lab: str, out: Path | None = None) -> Path:
     """Write the report files for ``lab``; returns the path of ``index.html``."""
+    from autograder.cohort.preflight import require_gradebook
+
     root = Path(root).resolve()
+    require_gradebook(root, f"report {lab}", lab, graded=True)
     out = Path(out) if out else root / "reports" / lab
     out.mkdir(parents=True, exist_ok=True)
     rows, questions, points = lab_scores(root, lab)
@@ -121,6 +135,7 @@ def write_report(root: Path, lab: str, out: Path | None = None) -> Path:
 
     state_path = root / ".dlcourse" / f"{lab}.json"
     outcomes = json.loads(state_path.read_text()) if state_path.is_file() else {}
+    write_students_page(root, lab, out, rows, questions, points, outcomes, roster_names(root))
     esc = html.escape
     student_rows = "".join(
         f"<tr><td>{esc(r['id'])}</td><td>{esc((r['first_name'] + ' ' + r['last_name']).strip())}</td>"
@@ -143,7 +158,8 @@ td,th{{border:1px solid #ccc;padding:.2em .5em}}td.n{{text-align:right}}</style>
 <h1>{esc(lab)}: grading report</h1>
 <p>{len(rows)} submissions graded; mean {mean_total:.2f} / {rows[0]['max_score']:g}.
 Scores are before the late penalty, which is its own column (the CSVs' scores are after it).
-Files: <a href="grades.csv">grades.csv</a> (nbgrader export), <a href="lms_grades.csv">lms_grades.csv</a>
+<a href="students.html"><strong>Every student x every function</strong></a> (sortable, filterable, with notes
+and case messages). Files: <a href="grades.csv">grades.csv</a> (nbgrader export), <a href="lms_grades.csv">lms_grades.csv</a>
 (LMS import, after penalties), <a href="questions.csv">questions.csv</a>.</p>
 <img src="histogram.png" alt="score histogram"> <img src="questions.png" alt="per-question means">
 <h2>Per question</h2><table><tr><th>question</th><th>points</th><th>mean</th><th>full marks</th></tr>{question_rows}</table>

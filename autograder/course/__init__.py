@@ -43,11 +43,13 @@ def notebook_path(root: Path, stage: str, lab: str, student: str | None = None) 
 
 
 def nbgrader(*args: str, root: Path | None = None, check: bool = True, timeout: float | None = None,
-             env: dict | None = None) -> subprocess.CompletedProcess:
+             env: dict | None = None, on_log_line=None) -> subprocess.CompletedProcess:
     """Run ``nbgrader <args>`` with the repo's config, on course root ``root`` (default: the repo).
 
     Runs from the repo root so ``nbgrader_config.py`` is read; ``--CourseDirectory.root`` points it at
     ``root``. Output is captured and returned; with ``check`` a non-zero exit raises with nbgrader's log.
+    ``on_log_line(line)`` is called with each line of nbgrader's log (stderr) as it is written
+    (progress of a long run).
     """
     cmd = [sys.executable, "-c", f"{SKIP_SLOW_IMPORTS}; import runpy; runpy.run_module('nbgrader', run_name='__main__')",
            *args]
@@ -56,10 +58,30 @@ def nbgrader(*args: str, root: Path | None = None, check: bool = True, timeout: 
     # nbgrader shells out to `alembic` and starts `python3` kernels: the venv's bin must come first.
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     full_env = dict(os.environ, PATH=path, MPLBACKEND="Agg", **(env or {}))
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout, env=full_env)
+    if on_log_line is None:
+        proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout, env=full_env)
+    else:
+        proc = _run_streaming(cmd, full_env, timeout, on_log_line)
     if check and proc.returncode != 0:
         raise RuntimeError(f"`nbgrader {' '.join(args)}` failed ({proc.returncode}):\n{proc.stdout[-3000:]}{proc.stderr[-5000:]}")
     return proc
+
+
+def _run_streaming(cmd: list[str], env: dict, timeout: float | None, on_log_line) -> subprocess.CompletedProcess:
+    """``subprocess.run`` with stdout and stderr captured, calling ``on_log_line`` on each stderr line."""
+    import threading
+
+    with subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as proc:
+        out: list[str] = []
+        reader = threading.Thread(target=lambda: out.append(proc.stdout.read()), daemon=True)
+        reader.start()
+        err = []
+        for line in proc.stderr:
+            err.append(line)
+            on_log_line(line.rstrip("\n"))
+        proc.wait(timeout=timeout)
+        reader.join()
+    return subprocess.CompletedProcess(cmd, proc.returncode, "".join(out), "".join(err))
 
 
 def scratch_course(root: Path) -> Path:

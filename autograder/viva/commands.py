@@ -131,8 +131,11 @@ def _similarity(args) -> int:
     students = submitted_students(args.course, args.lab)
     if not students:
         found = sorted({p.parent.name for p in Path(args.course).glob("submitted/*/*/*.ipynb")})
+        from autograder.cohort.preflight import _hint
+
         raise LookupError(f"no submissions of {args.lab!r} under {Path(args.course) / 'submitted'}; "
-                          f"labs with submissions: {', '.join(found) or '(none)'}")
+                          f"labs with submissions: {', '.join(found) or '(none)'}"
+                          f"{_hint(args.course, f'viva similarity {args.lab}')}")
     result = compare_lab(args.course, args.lab, threshold=args.threshold)
     paths = write_cohort_page(result, _out(args) / "similarity")
     print(f"{args.lab}: {len(result.students)} submissions, {len(result.pairs)} pairs, "

@@ -111,9 +111,13 @@ class StudentRecord:
 
 
 def _require_gradebook(root: Path) -> None:
-    if not (Path(root) / "gradebook.db").is_file():
-        raise RecordError(f"no gradebook at {Path(root) / 'gradebook.db'}: run `nbgrader autograde` on this "
-                          f"course root first (or pass --course)")
+    """A readable gradebook, checked read-only: nbgrader's Gradebook would create a missing one."""
+    from autograder.cohort.preflight import CourseError, require_gradebook
+
+    try:
+        require_gradebook(root, None)
+    except CourseError as exc:
+        raise RecordError(str(exc)) from None
 
 
 def lab_order_key(lab: str):

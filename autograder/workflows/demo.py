@@ -214,7 +214,7 @@ def run_demo(out: str = "build/demo", lab_ids: list[str] | None = None, workers:
               f"{sum(not r.outcome.startswith('imported') for r in rows)} kept aside")
     print(f"5/9 dlcourse grade --workers {workers} (Dask LocalCluster; one kernel per submission)")
     t0 = time.perf_counter()
-    run_grade(root, lab_ids, workers=workers, progress=sys.stderr.isatty())
+    run_grade(root, lab_ids, workers=workers, progress=True)  # a bar in a terminal, lines in a log
     print(f"    graded in {time.perf_counter() - t0:.0f} s")
     student, lab, hours = LATE_THEN_EXTENDED
     if lab in lab_ids:

@@ -111,3 +111,50 @@ def test_collect_refuses_a_pattern_without_the_needed_groups(course, tmp_path):
         collect(course, LAB, archive, pattern=r"(?P<student_id>\w+)")
     with pytest.raises(SystemExit, match="not a zip"):
         collect(course, LAB, _write_csv(tmp_path / "n.zip", [["x"]]))
+
+
+def _moodle_reads(path: str, participants: dict[int, str], plugins: set[tuple[str, str]]) -> tuple[str, str] | None:
+    """``(student, feedback file name)`` as Moodle's feedback-zip import reads a path of the zip, or ``None``
+    (mod/assign/feedback/file/importziplib.php, is_valid_filename_for_import, written out here by hand:
+    the first path part "<name>_<participant>_<plugin type>_<plugin name>[_<rest>]" with a participant
+    of the assignment and one of its plugins names the student; the rest is the file's name)."""
+    parts = path.split("/")
+    while parts:
+        info = parts.pop(0).split("_", 4)
+        if len(info) < 4 or not info[1].isdigit() or int(info[1]) not in participants:
+            continue
+        if (info[2], info[3]) not in plugins:
+            continue
+        return participants[int(info[1])], "/".join([info[4] if len(info) == 5 else ""] + parts)
+    return None
+
+
+def test_feedback_pages_zip_in_moodles_feedback_naming(course, tmp_path, capsys):
+    from autograder.cli import _moodle_feedback_zip
+
+    release = course / "release" / LAB / NB
+    nb_bytes = build_submission(release, tmp_path / "one.ipynb", {}).read_bytes()
+    archive = tmp_path / "moodle-resubmissions.zip"  # its own extraction folder
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr(f"Ada Lovelace_101_assignsubmission_file_/{NB}", nb_bytes)   # Moodle 3.1 to 4.0
+        zf.writestr(f"Ben Okafor_102_assignsubmission_file/{NB}", nb_bytes)      # Moodle 4.1 and later
+        zf.writestr(f"Chloe Martin_103_assignsubmission_file_{NB}", nb_bytes)    # before 3.1: flat
+    collect(course, LAB, archive, progress=False)
+    for sid in ("s001", "s002", "s003", "s004"):  # s004 (Dee) was not in this download
+        folder = course / "feedback" / sid / LAB
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{LAB}.html").write_text(f"<p>feedback of {sid}</p>")
+    (course / "feedback" / "s001" / LAB / "mathjax").mkdir(exist_ok=True)
+    (course / "feedback" / "s001" / LAB / "mathjax" / "tex-chtml.js").write_text("// what the page loads")
+    _moodle_feedback_zip(course, LAB)
+    out = capsys.readouterr().out
+    path = course / "feedback" / f"{LAB}_moodle_feedback.zip"
+    assert f"feedback/{LAB}_moodle_feedback.zip holds the pages of 3 student(s)" in out, out
+    assert "not in the Moodle zip: s004: no Moodle participant id" in out, out
+    participants = {101: "s001", 102: "s002", 103: "s003", 104: "s004"}
+    with zipfile.ZipFile(path) as zf:
+        read = {name: _moodle_reads(name, participants, {("assignsubmission", "file")}) for name in zf.namelist()}
+        assert zf.read(f"Ada Lovelace_101_assignsubmission_file_/{LAB}.html") == b"<p>feedback of s001</p>"
+    assert None not in read.values(), read
+    assert sorted(read.values()) == [("s001", f"/{LAB}.html"), ("s001", "/mathjax/tex-chtml.js"),
+                                     ("s002", f"/{LAB}.html"), ("s003", f"/{LAB}.html")]

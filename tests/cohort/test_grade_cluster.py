@@ -195,14 +195,19 @@ def test_report_holds_the_gradebook_scores(courses):
     assert "histogram.png" in page.read_text() and "dee" in page.read_text()
 
 
-def test_feedback_keeps_messages_and_drops_hidden_tests(courses):
+def test_feedback_keeps_messages_and_drops_hidden_tests(courses, monkeypatch, capsys):
     from autograder.cohort.feedback import write_feedback
+    from autograder.cohort.progress import CountProgress
 
     parallel, _, _ = courses
+    monkeypatch.setattr(CountProgress, "QUIET_S", 0.0)  # a line per page, however fast
     # loop's first function was never defined (its cell timed out): its test cell raises NameError,
     # and IPython's traceback would quote the hidden test lines.
     files, withheld = write_feedback(parallel, LAB, ["dee", "ada", "loop"])
     assert not withheld
+    progress = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith(f"{LAB} feedback:")]
+    assert progress[0] == f"{LAB} feedback: 3 graded submission(s)" and len(progress) == 4, progress
+    assert progress[-1].startswith(f"{LAB} feedback: wrote 3/3 pages, "), progress  # counted from nbgrader's log
     assert {f.parts[-3] for f in files} == {"dee", "ada", "loop"}
     source = (REPO / "source" / LAB / f"{LAB}.ipynb").read_text()
     assert "BEGIN HIDDEN TESTS" in source  # so the check below means something
@@ -213,6 +218,30 @@ def test_feedback_keeps_messages_and_drops_hidden_tests(courses):
         assert "hidden cases passed" in text
     loop = html.unescape(re.sub(r"<[^>]+>", "", next(f for f in files if f.parts[-3] == "loop").read_text()))
     assert "NameError" in loop and "linear_neuron" in loop
+
+
+def test_an_upload_that_could_not_be_read_gets_a_page_and_the_command_lists_every_page(courses, capsys):
+    """corrupt (a truncated file) and renamed ("lab (1).ipynb") were given 0 without a run: nbgrader has no
+    autograded notebook to write a page from, so the page says why nothing was graded."""
+    from autograder.cli import main
+
+    parallel, _, _ = courses
+    status = main(["feedback", LAB, "--course", str(parallel), "--student", "corrupt", "--student", "renamed",
+                   "--student", "dee"])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    for student, why in (("corrupt", f"corrupt notebook {LAB}.ipynb (NotJSONError"),
+                         ("renamed", f"renamed notebook: found {LAB} (1).ipynb, expected {LAB}.ipynb")):
+        page = parallel / "feedback" / student / LAB / f"{LAB}.html"
+        text = html.unescape(re.sub(r"<[^>]+>", " ", page.read_text()))
+        text = re.sub(r"\s+", " ", text)
+        assert f"Your upload could not be read ({why}" in text and "nothing was graded" in text, text
+        assert "Score: 0 of " in text and "Rename it in submitted/" not in text and "; 0" not in text
+        assert f"  {student}: feedback/{student}/{LAB}/{LAB}.html (unreadable upload: " in out, out
+    assert f"  dee: feedback/dee/{LAB}/{LAB}.html (graded)" in out
+    assert "3 file(s)" in out and "1 graded, 2 unreadable upload" in out, out
+    # These submissions were not collected from a Moodle download: no zip, one line saying why.
+    assert "no Moodle feedback zip: none of the" in out and not (parallel / "feedback" / f"{LAB}_moodle_feedback.zip").exists()
 
 
 def test_feedback_that_quotes_the_graders_code_is_withheld(courses, tmp_path):

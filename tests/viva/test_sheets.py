@@ -270,3 +270,32 @@ def test_command_similarity_prints_ranked_pairs(root, tmp_path, capsys):
     assert lines[0] == f"{LAB}: 5 submissions, 10 pairs, 2 at or above 50%"
     assert lines[1].startswith("  1. bob – cat: 100% / 100%") and lines[2].startswith("  2. ada – dee:")
     assert (tmp_path / "similarity" / f"{LAB}.html").is_file()
+
+
+def test_a_sheet_and_the_cohort_page_render_in_a_browser_offline(root, tmp_path):
+    """Chromium opens the sheet and the similarity page from the file system: no console error, no
+    request beyond the file system (fonts, styles and images are local), a screenshot of each."""
+    from tests.test_student_jupyterlab import CHROMIUM, CHROMIUM_ARGS, SHOTS, _require_browser
+
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    out = tmp_path / "viva"
+    assert commands.main(["viva", "sheet", "--student", "dee", "--course", str(root), "--out", str(out), "--no-pdf"]) == 0
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    errors, outside = [], []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1100, "height": 1400})
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("request", lambda req: None if req.url.startswith(("file://", "data:")) else outside.append(req.url))
+        page.goto((out / "sheets" / "dee.html").as_uri())
+        assert "Dee Late" in page.text_content("body")
+        page.screenshot(path=str(SHOTS / "viva-sheet.png"))
+        page.goto((out / "similarity" / f"{LAB}.html").as_uri())
+        assert page.evaluate("[...document.images].every(img => img.complete && img.naturalWidth > 0)")
+        page.screenshot(path=str(SHOTS / "viva-similarity.png"))
+        browser.close()
+    assert not errors, errors
+    assert not outside, outside
