@@ -220,8 +220,15 @@ def connect(mode: ClusterMode, workers: int, credentials: Path | None = None):
     from distributed import Client, LocalCluster
 
     if mode.kind == "local":
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit=0,
-                               dashboard_address=None, silence_logs=50, security=True, host="127.0.0.1")
+        import dask
+
+        # Everything on 127.0.0.1; Dask's HTTP servers (plain HTTP, not covered by TLS) serve only /health,
+        # so no other account reads task names (students' ids) or worker addresses from them.
+        with dask.config.set({"distributed.scheduler.http.routes": ["distributed.http.health"],
+                              "distributed.worker.http.routes": ["distributed.http.health"]}):
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit=0,
+                                   dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                                   silence_logs=50, security=True, host="127.0.0.1")
         return Client(cluster, deserializers=RESULT_DESERIALIZERS), cluster
     security = course_security(credentials, "client") if mode.kind == "tls" else None
     try:
