@@ -27,7 +27,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import marshal
 import os
 import shutil
 import sys
@@ -226,10 +225,27 @@ LIVE_MODULES = ("autograder", "autograder.cohort.tasks", "autograder.cohort.exec
                 "autograder.kernel.reports", "autograder.kernel.runners", "autograder.kernel.harness")
 
 
+def _code_object_bytes(code) -> bytes:
+    """What a code object does: its (unspecialised) bytecode, names and constants, nested code included.
+
+    Not ``marshal.dumps``: marshal marks an object as shared by its reference count, so its bytes
+    change as the process runs (a function's digest changed after its first call)."""
+    parts = [code.co_code, repr((code.co_name, code.co_names, code.co_varnames, code.co_freevars,
+                                 code.co_cellvars)).encode()]
+    for const in code.co_consts:
+        if hasattr(const, "co_code"):
+            parts.append(_code_object_bytes(const))
+        elif isinstance(const, frozenset):  # `x in {"a", "b"}`: its order follows the process's hash seed
+            parts.append(repr(sorted(map(repr, const))).encode())
+        else:
+            parts.append(repr(const).encode())
+    return b"\0".join(parts)
+
+
 def _code_bytes(obj) -> bytes:
     code = getattr(obj, "__code__", None)
     if code is not None:
-        return marshal.dumps(code)
+        return _code_object_bytes(code)
     if isinstance(obj, type):
         return b"".join(k.encode() + _code_bytes(v) for k, v in sorted(vars(obj).items()) if callable(v))
     return repr(type(obj)).encode()

@@ -304,8 +304,10 @@ def lying_worker(s: Setting) -> str:
     """
     from distributed.diagnostics.plugin import WorkerPlugin
 
+    from distributed import Client, LocalCluster
+
     from autograder.cohort.canary import CanaryFailed
-    from autograder.cohort.cluster import ClusterMode, connect
+    from autograder.cohort.cluster import RESULT_DESERIALIZERS
     from autograder.cohort.grade import grade_labs
     from tests.cohort.cohort import LAB, add_submission, clean_fills
 
@@ -332,7 +334,11 @@ def lying_worker(s: Setting) -> str:
     students = {"lying-ada": clean_fills()["ada"], "lying-ben": {}}
     for student, fills in students.items():
         add_submission(root, student, fills)
-    client, cluster = connect(ClusterMode("local"), 1)
+    # Its own worker process (not connect()'s local mode, which may run its worker in this process):
+    # the hook must not stay in the test's own process.
+    cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, memory_limit=0, dashboard_address=None,
+                           silence_logs=50, security=True, host="127.0.0.1")
+    client = Client(cluster, deserializers=RESULT_DESERIALIZERS)
     try:
         client.register_plugin(FullMarks())
         grade_labs(root, [LAB], client=client, progress=False, limit_overrides={"cell_timeout_s": 20},
