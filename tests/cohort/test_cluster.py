@@ -104,7 +104,7 @@ def _honest_rewrap():
 def test_the_canary_runs_once_per_worker_environment(tmp_path):
     """First run: the reference and the blank are graded on the worker (2 notebooks) and pass. A second
     run on the same environment reuses the pass (0 notebooks, same key). When the worker's code as
-    loaded changes, or with --recheck-workers, the canary runs again."""
+    loaded changes, the canary runs again (a new key), and is reused after that."""
     from autograder.cohort.canary import Canary
     from autograder.cohort.limits import Limits
     from autograder.cohort.pipeline import load_config
@@ -117,14 +117,13 @@ def test_the_canary_runs_once_per_worker_environment(tmp_path):
     try:
         workers = sorted(client.scheduler_info(n_workers=-1)["workers"])
 
-        def check(recheck=False):
-            canary = Canary(root, limits, "none", config, recheck=recheck)
+        def check():
+            canary = Canary(root, limits, "none", config)
             return canary.check(client, workers, [LAB]), canary.ran
 
         keys, ran = check()
         assert ran == 2 and set(keys) == set(workers)
         assert check() == (keys, 0)
-        assert check(recheck=True) == (keys, 2)
         assert set(client.run(_honest_rewrap).values()) == {"replaced"}
         changed, ran = check()
         assert ran == 2 and changed != keys
@@ -139,9 +138,48 @@ def test_the_live_code_digest_is_stable_and_sees_a_replaced_function(monkeypatch
     seeds (so a restarted worker keeps its pass), different once a scoring function is replaced."""
     import autograder.cohort.tasks as tasks
 
-    digests = {subprocess.run([sys.executable, "-c", "from autograder.cohort.tasks import live_code_digest as d; "
-                               "print(d())"], capture_output=True, text=True, timeout=120,
-                              env=dict(os.environ, PYTHONHASHSEED=seed)).stdout.strip() for seed in ("1", "2")}
-    assert len(digests) == 1 and tasks.live_code_digest() in digests
+    here = tasks.live_code_digest()
+    there = subprocess.run([sys.executable, "-c", "from autograder.cohort.tasks import live_code_digest as d; print(d())"],
+                           capture_output=True, text=True, timeout=120,
+                           env=dict(os.environ, PYTHONHASHSEED="4242" if os.environ.get("PYTHONHASHSEED") != "4242"
+                                    else "17")).stdout.strip()
+    assert there == here
     monkeypatch.setattr(tasks, "score_notebook", lambda nb, seed: None)
-    assert tasks.live_code_digest() not in digests
+    assert tasks.live_code_digest() != here
+
+
+class _NoNotebooks:
+    """A client that must not be asked to run a canary notebook (the environment check comes first)."""
+
+    def submit(self, *args, **kwargs):
+        raise AssertionError("a canary notebook was submitted to a worker whose environment was refused")
+
+
+def test_a_worker_with_other_versions_or_grader_code_stops_the_run_before_any_notebook(tmp_path, monkeypatch):
+    """The canary's first step: a worker reporting other package versions or other grader code than this
+    checkout fails at once, with a message naming the worker, the difference and what to do."""
+    import json
+
+    from autograder.cohort.canary import Canary, CanaryFailed
+    from autograder.cohort.limits import Limits
+    from autograder.cohort.state import grader_code_digest
+    from autograder.cohort.tasks import environment
+
+    here = environment("none")
+    assert here["grader_code"] == grader_code_digest()
+    numpy_elsewhere = dict(here, host="lab-pc-07", packages=dict(here["packages"], numpy="1.0.0"))
+    old_checkout = dict(here, host="lab-pc-08", grader_code="0" * 64)
+    workers = {"tls://10.0.0.7:40000": numpy_elsewhere, "tls://10.0.0.8:40000": old_checkout}
+    (tmp_path / ".dlcourse").mkdir()
+    canary = Canary(tmp_path, Limits(), "none", config=None)
+    monkeypatch.setattr(canary, "_environments", lambda client, names: {w: workers[w] for w in names})
+    monkeypatch.setattr("autograder.cohort.canary.canary_notebooks", lambda lab, config: {})
+    with pytest.raises(CanaryFailed) as stopped:
+        canary.check(_NoNotebooks(), sorted(workers), ["lab01_neurons_losses"])
+    message = str(stopped.value)
+    assert "stopped before anything was written to the gradebook: 2 canary check(s) failed" in message
+    assert "worker tls://10.0.0.7:40000 (host lab-pc-07)" in message
+    assert f"package versions differ: numpy 1.0.0 there, {here['packages']['numpy']} here" in message
+    assert "worker tls://10.0.0.8:40000 (host lab-pc-08)" in message and "other grader code than this checkout" in message
+    assert message.count("-> wrong versions") == 2
+    assert not json.loads((tmp_path / ".dlcourse" / "canary.json").read_text())["passed"]
