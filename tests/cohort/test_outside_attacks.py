@@ -67,3 +67,21 @@ def test_a_worker_that_cannot_import_the_course_modules_stops_the_run(setting, t
     assert not any((root / "autograded" / s).exists() for s in students)
     failed = json.loads((root / ".dlcourse" / "canary.json").read_text())["failed"]
     assert any("labkit" in " ".join(v["problems"]) for v in failed.values())
+
+
+def test_grades_table_prints_ids_reasons_and_workers_literally():
+    """`dlcourse grade`'s final table: a student id, a reason (a file name from the submission) and a
+    worker's address that are Rich markup print as they are, and do not break the table."""
+    import io
+
+    from rich.console import Console
+
+    from autograder.cohort.grade import Result
+    from autograder.cohort.progress import print_results
+
+    tricky = ["s[1]", "notebook [red]renamed[/red].ipynb [/b] :smile:", "tls://[::1]:8786"]
+    console = Console(file=io.StringIO(), width=400)
+    print_results("lab01_neurons_losses", [Result(tricky[0], "zero", 0, 28, [tricky[1]], worker=tricky[2])], None,
+                  console=console)
+    out = console.file.getvalue()
+    assert all(text in out for text in tricky), out
