@@ -662,7 +662,7 @@ def _escaping(token: str, port: int) -> list[Attack]:
                                client.close()
                            except Exception as e:
                                print(scheme, port, "->", type(e).__name__)
-               '''), stopped_by=["Network is unreachable"], must_not_show=["HIJACKED", "GOT DASK SETTINGS"]),
+               '''), stopped_by=["Connection refused"], must_not_show=["HIJACKED", "GOT DASK SETTINGS"]),
         Attack("atk_other_student", "write into other students' folders",
                "drops a file into ../../ada/<lab>/ and blanks dee's submitted notebook "
                "(../../../submitted/dee/...)",
