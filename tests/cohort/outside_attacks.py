@@ -337,7 +337,8 @@ def lying_worker(s: Setting) -> str:
     # Its own worker process (not connect()'s local mode, which may run its worker in this process):
     # the hook must not stay in the test's own process.
     cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, memory_limit=0, dashboard_address=None,
-                           silence_logs=50, security=True, host="127.0.0.1")
+                           silence_logs=50, security=True, host="127.0.0.1",
+                           scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
     client = Client(cluster, deserializers=RESULT_DESERIALIZERS)
     try:
         client.register_plugin(FullMarks())

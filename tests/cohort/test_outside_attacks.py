@@ -52,7 +52,8 @@ def test_a_worker_that_cannot_import_the_course_modules_stops_the_run(setting, t
         add_submission(root, student, fills)
     # The kernels of this worker (unsandboxed, so they inherit its environment) find the shadow first.
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, memory_limit=0, dashboard_address=None,
-                      silence_logs=50, security=True, env={"PYTHONPATH": str(shadow)}) as cluster, \
+                      silence_logs=50, security=True, host="127.0.0.1", scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                      env={"PYTHONPATH": str(shadow)}) as cluster, \
             Client(cluster, deserializers=RESULT_DESERIALIZERS) as client:
         with pytest.raises(CanaryFailed) as stopped:
             grade_labs(root, [LAB], client=client, students=list(students), sandbox="none", progress=False,
