@@ -63,3 +63,16 @@ c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKern
 # A lab's demonstration cells (locked, first line "# Experiment ...") grade nothing: autograding and
 # validating skip them (MarkExperiments tags them from the restored source; students run them).
 c.Execute.skip_cells_with_tag = EXPERIMENT_TAG
+
+# What `dlcourse collect` (and `nbgrader zip_collect`) may extract from an LMS download: every upload is
+# untrusted (autograder/cohort/intake.py). Files come out 0644 and folders 0755 whatever the archive
+# says, links and paths out of the folder are refused, and an upload over these limits is set aside with
+# the reason while the rest of the cohort is imported.
+from autograder.cohort.intake import SafeExtractorPlugin  # noqa: E402
+
+c.ZipCollectApp.extractor_plugin = SafeExtractorPlugin
+c.SafeExtractorPlugin.upload_max_mib = 64        # one student's upload (an archive) inflates to at most this
+c.SafeExtractorPlugin.upload_max_entries = 1000  # files and folders in one upload
+c.SafeExtractorPlugin.archive_max_mib = 4096     # the whole LMS zip
+c.SafeExtractorPlugin.archive_max_entries = 20000
+c.SafeExtractorPlugin.max_ratio = 200            # notebooks compress 5-10x; zip bombs 1000x and more

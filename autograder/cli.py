@@ -116,7 +116,15 @@ def _add_ta_commands(sub) -> None:
     p.add_argument("labs", nargs="+", metavar="LAB", help="one or more labs (graded in turn on one cluster)")
     p.add_argument("--student", action="append", help="only this student (repeatable)")
     p.add_argument("--workers", type=int, default=2, help="local worker processes (default 2; ignored with --scheduler)")
-    p.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--scheduler", help="address of a running Dask scheduler started with the course's certificates, "
+                                       "e.g. tls://10.0.0.5:8786 (see `dlcourse cluster init`)")
+    p.add_argument("--cluster-dir", type=Path, default=None,
+                   help="the cluster's credentials (default: <course>/.dlcourse/cluster, from `dlcourse cluster init`)")
+    p.add_argument("--insecure-cluster", action="store_true",
+                   help="allow a plain tcp:// --scheduler on a loopback address (experiments only: anyone who "
+                        "reaches it controls the workers)")
+    p.add_argument("--recheck-workers", action="store_true",
+                   help="run every worker's canary again even where its environment passed before")
     p.add_argument("--force", action="store_true", help="regrade even what is unchanged since the last grade")
     p.add_argument("--wall-s", type=int, default=None, help="wall-clock limit per notebook (s)")
     p.add_argument("--memory-mib", type=int, default=None, help="kernel memory limit (MiB)")
@@ -129,6 +137,16 @@ def _add_ta_commands(sub) -> None:
                         "or off (none); the active protections are printed first")
     p.add_argument("--no-progress", action="store_true")
     _course_arg(p)
+
+    p = sub.add_parser("cluster", help="the grading cluster's credentials: `cluster init`")
+    csub = p.add_subparsers(dest="cluster_command", required=True)
+    q = csub.add_parser("init", help="make the course CA and client/scheduler/worker certificates (keys 0600)")
+    q.add_argument("--out", type=Path, default=None, help="folder (default: <course>/.dlcourse/cluster)")
+    q.add_argument("--host", action="append", default=[], help="scheduler or worker host name or address to name in "
+                                                               "the certificates (repeatable)")
+    q.add_argument("--days", type=int, default=None, help="validity in days (default 200)")
+    q.add_argument("--force", action="store_true", help="replace existing credentials")
+    _course_arg(q)
 
     p = sub.add_parser("report", help="grades.csv, LMS CSV, pass rates, charts and one HTML page for a lab")
     p.add_argument("lab")
@@ -245,11 +263,35 @@ def _grade(args) -> int:
     try:
         results = run_grade(_root(args), args.labs, scheduler=args.scheduler, workers=args.workers,
                             students=args.student, force=args.force, limit_overrides=overrides,
-                            progress=not args.no_progress, sandbox=args.sandbox)
-    except RuntimeError as exc:  # --sandbox require without a working sandbox
+                            progress=not args.no_progress, sandbox=args.sandbox,
+                            insecure_cluster=args.insecure_cluster, credentials=args.cluster_dir,
+                            recheck_workers=args.recheck_workers)
+    except RuntimeError as exc:  # no sandbox for --sandbox require, an unsafe cluster, a failed canary
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 1 if any(r.status == "failed" for rows in results.values() for r in rows) else 0
+
+
+def _cluster(args) -> int:
+    from autograder.cohort.cluster import DAYS, default_folder, init_credentials
+
+    folder = (args.out or default_folder(_root(args))).resolve()
+    try:
+        written = init_credentials(folder, hosts=args.host, days=args.days or DAYS, force=args.force)
+    except FileExistsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"cluster credentials in {folder} (private keys readable by you only):")
+    for path in written:
+        print(f"  {path.name}  {oct(path.stat().st_mode & 0o777)}")
+    print("Scheduler (TA's machine):  dask scheduler --protocol tls --port 8786 --dashboard-address 127.0.0.1:8787 "
+          f"--tls-ca-file {folder}/ca.pem --tls-cert {folder}/scheduler.pem --tls-key {folder}/scheduler-key.pem")
+    print("Each worker machine: copy ca.pem, worker.pem, worker-key.pem (keep it 0600), then\n"
+          "  dask worker tls://TA-HOST:8786 --nthreads 1 --dashboard-address 127.0.0.1:0 "
+          "--tls-ca-file ca.pem --tls-cert worker.pem --tls-key worker-key.pem")
+    print("Grade:  dlcourse grade LAB --scheduler tls://TA-HOST:8786"
+          + (f" --cluster-dir {folder}" if args.out else ""))
+    return 0
 
 
 def _report(args) -> int:
@@ -293,8 +335,8 @@ def _moodle_feedback_zip(root: Path, lab: str) -> None:
         print(f"  not in the Moodle zip: {student}: {why}")
 
 
-TA_COMMANDS = {"roster": _roster, "collect": _collect, "grade": _grade, "report": _report, "feedback": _feedback,
-               "calendar": _calendar, "extend": _extend, "course-grades": _course_grades}
+TA_COMMANDS = {"roster": _roster, "collect": _collect, "grade": _grade, "cluster": _cluster, "report": _report,
+               "feedback": _feedback, "calendar": _calendar, "extend": _extend, "course-grades": _course_grades}
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Grade the adversarial corpus with plain ``nbgrader autograde`` and with ``dlcourse grade``; write the table.
 
-    .venv/bin/python tools/attack_table.py [--out docs/attacks.md] [--workdir DIR] [--keep]
+    .venv/bin/python tools/attack_table.py [--out docs/attacks.md] [--workdir DIR] [--keep] [--outside-only]
 
 Builds the corpus of ``tests/cohort/attacks.py`` (every attacker is the clean student cam plus one
 attack) in two scratch courses that also hold the clean students (ada, ben, cam, dee), and two more
@@ -14,6 +14,10 @@ Plain nbgrader runs the attacker's code as this user, unsandboxed: attacks that 
 machine down run under ``prlimit`` or not at all (:class:`tests.cohort.attacks.Plain`), the run of one
 student is killed after :data:`PLAIN_TIMEOUT_S`, and the files the attacks wrote outside the course
 are deleted afterwards.
+
+The last section is the attacks from outside a notebook (``tests/cohort/outside_attacks.py``: the
+grading cluster, a local cluster, intake), run against a TLS cluster on 127.0.0.1 that this process
+starts; ``--outside-only`` runs just those (half a minute) and replaces that section of ``--out``.
 """
 from __future__ import annotations
 
@@ -215,6 +219,51 @@ def render(attacks: list[Attack], plain: dict, dl: dict, clean: dict, footer: li
     return text + "\n".join(rows + notes + (gaps or ["No attack of the corpus is marked as a known gap."]) + [""] + footer) + "\n"
 
 
+# --------------------------------------------------------------------------- attacks from outside a notebook
+
+OUTSIDE_MARK = "## Attacks from outside the notebook"
+
+
+def outside_section(work: Path) -> str:
+    """Run every attack of :mod:`tests.cohort.outside_attacks` on loopback; its Markdown section."""
+    from tests.cohort.outside_attacks import ATTACKS, AttackWorked, Setting
+    from tests.cohort.tls_cluster import TLSCluster
+
+    work.mkdir(parents=True, exist_ok=True)
+    cluster = TLSCluster(work / "tls-cluster")
+    rows, worked = [], 0
+    try:
+        setting = Setting(cluster, work / "outside")
+        for attack in ATTACKS:
+            print(f"outside: {attack.name} ...", flush=True)
+            try:
+                verdict, said = "stopped", attack.run(setting)
+            except AttackWorked as exc:
+                verdict, said = "**the attack worked**", str(exc)
+                worked += 1
+            rows.append(_row([f"**{attack.title}** (`{attack.name}`)", attack.where, attack.what_it_tries, verdict,
+                              _cell(said)]))
+    finally:
+        cluster.close()
+    return "\n".join([
+        OUTSIDE_MARK, "",
+        "Run on 127.0.0.1 against a scheduler and two workers started with `dlcourse cluster init`'s certificates "
+        "(as the README's recipe starts them), a `LocalCluster` started as `dlcourse grade` starts one, and a "
+        f"scratch course (`tests/cohort/outside_attacks.py`; `{_sys_command()}`). {worked} of {len(rows)} got through.",
+        "", _row(["attack", "where", "what it tries", "verdict", "what stopped it"]), "| --- | --- | --- | --- | --- |",
+        *rows, ""])
+
+
+def _sys_command() -> str:
+    return " ".join(["python tools/attack_table.py", *sys.argv[1:]])
+
+
+def replace_outside_section(text: str, section: str) -> str:
+    """``text`` (docs/attacks.md) with its outside-attacks section replaced by (or ending with) ``section``."""
+    head = text.split(OUTSIDE_MARK, 1)[0].rstrip("\n")
+    return head + "\n\n" + section
+
+
 # --------------------------------------------------------------------------- main
 
 def build(work: Path, attacks: list[Attack]) -> dict[str, Path]:
@@ -258,17 +307,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "attacks.md")
     parser.add_argument("--workdir", type=Path, default=None, help="scratch folder (default: a temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch courses")
+    parser.add_argument("--outside-only", action="store_true",
+                        help="run only the attacks from outside a notebook and replace their section of --out")
     args = parser.parse_args(argv)
     work = Path(args.workdir or tempfile.mkdtemp(prefix="attack-table-"))
+    if args.outside_only:
+        try:
+            section = outside_section(work / "outside")
+        finally:
+            if not args.keep:
+                shutil.rmtree(work, ignore_errors=True)
+        args.out.write_text(replace_outside_section(args.out.read_text() if args.out.is_file() else "", section))
+        print(f"wrote {args.out}")
+        return 0
     token, listener = secrets.token_hex(4), Listener()
     attacks = corpus(token, listener.port)
     try:
         plain, dl, clean, footer = grade_all(build(work, attacks), attacks, listener, token)
+        section = outside_section(work / "outside")
     finally:
         listener.close()
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    args.out.write_text(render(attacks, plain, dl, clean, footer))
+    args.out.write_text(replace_outside_section(render(attacks, plain, dl, clean, footer), section))
     print(f"wrote {args.out}")
     return 0
 

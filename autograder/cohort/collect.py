@@ -1,19 +1,25 @@
 """``dlcourse collect LAB ARCHIVE.zip``: an LMS download into ``submitted/<student>/<lab>/``.
 
-Built on nbgrader's zip-collect plugins: its ``ExtractorPlugin`` unpacks the archive into
-``downloaded/<lab>/extracted/``, and :class:`RosterCollector` (an nbgrader ``FileNameCollectorPlugin``)
-reads each file's name with the course's pattern, ``FileNameCollectorPlugin.named_regexp`` in
-``nbgrader_config.py`` (or ``--pattern``). Besides nbgrader's ``student_id`` group, a pattern may name the
-student by ``name`` ("First Last", matched against the roster) or ``email``; ``file_id`` is the file's
-own name and ``timestamp`` is optional (else the archive entry's date). Both are the LMS's local time,
-read in the calendar's ``term.lms_time_zone`` and written to ``timestamp.txt`` in UTC (without a calendar
-they are taken as UTC, and ``dlcourse collect`` says so).
+The file names are read with nbgrader's zip-collect plugin: :class:`RosterCollector` (an nbgrader
+``FileNameCollectorPlugin``) matches each upload's name with the course's pattern,
+``FileNameCollectorPlugin.named_regexp`` in ``nbgrader_config.py`` (or ``--pattern``). Besides
+nbgrader's ``student_id`` group, a pattern may name the student by ``name`` ("First Last", matched
+against the roster) or ``email``; ``file_id`` is the file's own name and ``timestamp`` is optional (else the LMS zip entry's date). Both are the
+LMS's local time, read in the calendar's ``term.lms_time_zone`` and written to ``timestamp.txt`` in UTC
+(without a calendar they are taken as UTC, and ``dlcourse collect`` says so).
+
+The LMS zip and every upload in it are untrusted (:mod:`autograder.cohort.intake`): each *upload* (an
+entry of the LMS zip) is extracted on its own, without mode bits or links and within the limits of
+``SafeExtractorPlugin`` in ``nbgrader_config.py``; an upload that is an archive is unpacked one level
+deep, and every file inside it belongs to the student whose upload it is, whatever its own name says.
+A broken or hostile upload is set aside with the reason and the rest of the cohort is imported; its
+time is the LMS entry's (:func:`upload_time`), never the time of collection.
 
 Every file ends up somewhere and in the printed table: imported (``submitted/<id>/<lab>/<lab>.ipynb`` and
 ``timestamp.txt``), or kept aside in ``downloaded/<lab>/set_aside/`` with the reason: it matches no
-pattern, no student of the roster, it is not a notebook, it is a notebook under another name, or it is
-a second file for a student who already has a newer one. ``downloaded/<lab>/collect_report.csv`` lists
-them all.
+pattern, no student of the roster, it is not a notebook, it is a notebook under another name, it is
+a second file for a student who already has a newer one, or it was refused at extraction.
+``downloaded/<lab>/collect_report.csv`` lists them all.
 """
 from __future__ import annotations
 
@@ -27,8 +33,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from nbgrader.api import Gradebook
-from nbgrader.plugins.zipcollect import ExtractorPlugin, FileNameCollectorPlugin
+from nbgrader.plugins.zipcollect import FileNameCollectorPlugin
 
+from autograder.cohort.intake import (Budget, IntakeRefused, SafeExtractorPlugin, extract_archive, is_archive,
+                                      printable_name, safe_parts, write_bytes, write_stream, zip_member_kind)
 from autograder.cohort.pipeline import Pipeline
 from autograder.course.schedule import find_calendar, lms_timestamp
 
@@ -81,10 +89,29 @@ def lms_zone(root: Path):
     return calendar.lms_zone if calendar else timezone.utc
 
 
-def _entry_times(archive: Path, zone) -> dict[str, datetime]:
-    """Each entry's date in UTC: a zip stores the LMS server's wall-clock time, with no zone, read in ``zone``."""
-    with zipfile.ZipFile(archive) as zf:
-        return {info.filename.rstrip("/"): lms_timestamp(datetime(*info.date_time), zone) for info in zf.infolist()}
+def upload_time(info: zipfile.ZipInfo, groups: dict, zone=timezone.utc) -> datetime | None:
+    """When an upload was handed in, in UTC: the pattern's ``timestamp`` group if it has one, else the
+    date of its entry in the LMS zip, both read in the LMS's ``zone`` (:func:`lms_zone`) when they carry
+    none. The one place where a submission's time is decided; ``None`` only when neither can be read."""
+    if groups.get("timestamp"):
+        try:
+            when = datetime.fromisoformat(groups["timestamp"])
+        except ValueError:
+            when = None
+        if when is not None:
+            return lms_timestamp(when, zone)
+    try:
+        return lms_timestamp(datetime(*info.date_time), zone)
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass
+class _Candidate:
+    when: datetime | None
+    path: Path
+    rel: str
+    file_name: str
 
 
 def collect(root: Path, lab: str, archive: Path, pattern: str | None = None, progress: bool = True) -> list[Row]:
@@ -103,6 +130,7 @@ def collect(root: Path, lab: str, archive: Path, pattern: str | None = None, pro
     pipeline = Pipeline(root)
     expected = pipeline.notebook_names(lab)
     collector = RosterCollector(config=pipeline.config)
+    limits = SafeExtractorPlugin(config=pipeline.config).limits()
     regexp = PRESETS.get(pattern or "", pattern) or collector.named_regexp or PRESETS["moodle"]
     try:
         compiled = re.compile(regexp)
@@ -114,62 +142,95 @@ def collect(root: Path, lab: str, archive: Path, pattern: str | None = None, pro
     collector.named_regexp = regexp
 
     base = root / "downloaded" / lab
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
     archive_dir, extracted = base / "archive" / stamp, base / "extracted" / stamp
     archive_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copy(archive, archive_dir / archive.name)
-    ExtractorPlugin(config=pipeline.config).extract(str(archive_dir), str(extracted))
+    extracted.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(archive, archive_dir / archive.name)
+    aside = base / "set_aside"
+    rows: list[Row] = []
+    candidates: dict[str, list[_Candidate]] = {}
+    lms = Budget(limits.archive_bytes, limits.archive_entries, f"the LMS zip {archive.name}")
     zone = lms_zone(root)
-    times = _entry_times(archive, zone)
-    inner = extracted / archive.stem  # the extractor gives each archive its own folder
-    top = inner if inner.is_dir() else extracted
 
-    files = sorted(p for p in top.rglob("*") if p.is_file())
-    with Gradebook(pipeline.db_url, pipeline.coursedir.course_id) as gb, \
-            CountProgress(f"{lab} collect", len(files), "read", unit="files", enabled=progress) as bar:
+    with zipfile.ZipFile(archive) as zf:
+        n_uploads = sum(not info.is_dir() for info in zf.infolist())
+    with Gradebook(pipeline.db_url, pipeline.coursedir.course_id) as gb, zipfile.ZipFile(archive) as zf, \
+            CountProgress(f"{lab} collect", n_uploads, "read", unit="files", enabled=progress) as bar:
         students = list(gb.students)
-        rows: list[Row] = []
-        candidates: dict[str, list[tuple[datetime, Path, str]]] = {}
-        aside = base / "set_aside"
-        for path in files:
+        for info in zf.infolist():
+            if info.is_dir():
+                continue
             bar.advance()
-            rel = path.relative_to(top).as_posix()
+            rel = info.filename
+            try:
+                parts = safe_parts(rel)
+                kind = zip_member_kind(info)
+                if kind != "file":
+                    raise IntakeRefused(f"the LMS zip holds a {'symbolic link' if kind == 'link' else kind} entry")
+                with zf.open(info) as stream:
+                    upload = write_stream(stream, extracted, parts, Budget(limits.upload_bytes, 1, f"upload {rel}", lms),
+                                          info.compress_size, limits)
+            except (IntakeRefused, FileExistsError, *_READ_ERRORS) as exc:
+                rows.append(_refused(rel, "", _why(exc), aside))
+                continue
+            rel = "/".join(parts)
             groups = collector._match(rel) if compiled.match(rel) else None
             if not groups:
-                rows.append(_set_aside(path, rel, "", "matches no file-name pattern", aside))
+                rows.append(_set_aside(upload, rel, "", "matches no file-name pattern", aside))
                 continue
             sid = collector.resolve(groups, students)
             who = groups.get("student_id") or groups.get("email") or groups.get("name") or ""
             if sid is None:
-                rows.append(_set_aside(path, rel, who, "matches no student of the roster", aside))
+                rows.append(_set_aside(upload, rel, who, "matches no student of the roster", aside))
                 continue
+            when = upload_time(info, groups, zone)
             file_name = Path(groups["file_id"]).name
-            if not file_name.endswith(".ipynb"):
-                rows.append(_set_aside(path, rel, sid, "not a notebook", aside))
+            if not is_archive(file_name):
+                candidates.setdefault(sid, []).append(_Candidate(when, upload, rel, file_name))
                 continue
-            if file_name not in expected:
-                rows.append(_set_aside(path, rel, sid, f"notebook under another name (expected {', '.join(expected)})", aside))
-                continue
+            # A student's archive: everything inside is that student's, whatever it is named.
+            inner = upload.with_name(upload.name + ".extracted")
             try:
-                when = lms_timestamp(datetime.fromisoformat(groups["timestamp"]), zone) if groups.get("timestamp") else times.get(
-                    f"{archive.stem}/{rel}" if inner.is_dir() else rel) or times.get(rel)
-            except ValueError:
-                when = None
-            when = when or datetime.now(timezone.utc)
-            candidates.setdefault(sid, []).append((when, path, rel))
+                members = extract_archive(upload, inner, limits, f"the upload {rel}", lms)
+            except IntakeRefused as exc:
+                rows.append(_set_aside(upload, rel, sid, f"refused at extraction: {exc}", aside))
+                continue
+            if not members:
+                rows.append(_set_aside(upload, rel, sid, "an empty archive", aside))
+            for member in members:
+                candidates.setdefault(sid, []).append(
+                    _Candidate(when, inner / member, f"{rel}/{member}", Path(member).name))
 
     for sid, files in sorted(candidates.items()):
-        files.sort(key=lambda t: (t[0], t[2]))
-        when, path, rel = files[-1]
-        for _, older, older_rel in files[:-1]:
-            rows.append(_set_aside(older, older_rel, sid, "second file for this student (a newer one was imported)", aside))
+        keep = []
+        for c in files:
+            if not c.file_name.endswith(".ipynb"):
+                rows.append(_set_aside(c.path, c.rel, sid, "not a notebook", aside))
+            elif c.file_name not in expected:
+                rows.append(_set_aside(c.path, c.rel, sid, f"notebook under another name (expected {', '.join(expected)})",
+                                       aside))
+            elif c.when is None:
+                rows.append(_set_aside(c.path, c.rel, sid, "no time in the LMS zip for this upload", aside))
+            else:
+                keep.append(c)
+        if not keep:
+            continue
+        keep.sort(key=lambda c: (c.when, c.rel))
+        newest = keep[-1]
+        for older in keep[:-1]:
+            rows.append(_set_aside(older.path, older.rel, sid, "second file for this student (a newer one was imported)",
+                                   aside))
         dest = pipeline.submitted_dir(lab, sid)
-        target = dest / path.name
-        outcome = REPLACED if target.exists() and target.read_bytes() != path.read_bytes() else IMPORTED
+        target = dest / newest.file_name
+        data = newest.path.read_bytes()
+        outcome = REPLACED if target.is_file() and target.read_bytes() != data else IMPORTED
         dest.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, target)
-        (dest / "timestamp.txt").write_text(when.strftime("%Y-%m-%d %H:%M:%S.%f %Z") + "\n")
-        rows.append(Row(rel, sid, outcome, str(target.relative_to(root))))
+        target.unlink(missing_ok=True)
+        write_bytes(data, dest, newest.file_name)
+        (dest / "timestamp.txt").unlink(missing_ok=True)
+        write_bytes((newest.when.strftime("%Y-%m-%d %H:%M:%S.%f %Z") + "\n").encode(), dest, "timestamp.txt")
+        rows.append(Row(newest.rel, sid, outcome, str(target.relative_to(root))))
 
     base.mkdir(parents=True, exist_ok=True)
     with open(base / "collect_report.csv", "w", newline="") as fh:
@@ -180,26 +241,43 @@ def collect(root: Path, lab: str, archive: Path, pattern: str | None = None, pro
     return rows
 
 
+_READ_ERRORS = (zipfile.BadZipFile, EOFError, OSError, RuntimeError, NotImplementedError, ValueError)
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, IntakeRefused):
+        return f"refused at extraction: {exc}"
+    if isinstance(exc, FileExistsError):
+        return "refused at extraction: the LMS zip names this file twice"
+    return f"refused at extraction: cannot be read ({type(exc).__name__}: {str(exc)[:120]})"
+
+
+def _slug(reason: str) -> str:
+    return re.sub(r"[^a-z]+", "-", reason.split("(")[0].split(":")[0].lower()).strip("-")
+
+
 def _set_aside(path: Path, rel: str, who: str, reason: str, aside: Path) -> Row:
-    slug = re.sub(r"[^a-z]+", "-", reason.split("(")[0].lower()).strip("-")
-    dest = aside / slug / rel
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(path, dest)
+    """Keep a copy of ``path`` in ``aside/<reason>/<rel>`` (a safe name, mode 0644) and say why."""
+    dest = write_bytes(path.read_bytes(), aside / _slug(reason), rel)
+    return Row(rel, who, f"kept aside: {reason}", str(dest))
+
+
+def _refused(rel: str, who: str, reason: str, aside: Path) -> Row:
+    """An LMS entry that was not extracted at all: a note in ``aside/`` says so (no bytes of it are kept)."""
+    dest = write_bytes(f"not extracted from the LMS zip: {rel!r}\n{reason}\n".encode(), aside / _slug(reason),
+                       printable_name(rel) + ".txt")
     return Row(rel, who, f"kept aside: {reason}", str(dest))
 
 
 def run_collect(root: Path, lab: str, archive: Path, pattern: str | None = None) -> int:
     from rich.console import Console
-    from rich.table import Table
+
+    from autograder.cohort.progress import literal, literal_table
 
     rows = collect(root, lab, archive, pattern)
-    table = Table(title=f"{lab}: {archive.name}")
-    for col in ("file", "student", "outcome"):
-        table.add_column(col, overflow="fold")
-    for r in rows:
-        style = "green" if r.outcome.startswith("imported") else "yellow"
-        table.add_row(r.file, r.student, f"[{style}]{r.outcome}[/{style}]")
-    Console().print(table)
+    cells = [(r.file, r.student, literal(r.outcome, "green" if r.outcome.startswith("imported") else "yellow"))
+             for r in rows]
+    Console().print(literal_table(f"{lab}: {archive.name}", ["file", "student", "outcome"], cells))
     n_in = sum(r.outcome.startswith("imported") for r in rows)
     print(f"{n_in} imported, {len(rows) - n_in} kept aside (see downloaded/{lab}/set_aside/ and collect_report.csv)")
     zone = lms_zone(root)

@@ -6,8 +6,13 @@ nbgrader (:mod:`.pipeline`); sends the files to a Dask worker, which executes th
 limits (:mod:`.tasks`); stages what comes back; and saves the grades with nbgrader's own
 preprocessors. Submissions that cannot run (a corrupt file, no notebook, a renamed notebook) get 0
 and a reason without a worker. With no scheduler address an in-process ``LocalCluster`` is started
-here (one worker, ``workers`` threads, each waiting on its notebook's kernel process); with one, its
-workers (lab machines running ``dask worker``) share the work.
+here (one worker, ``workers`` threads, each waiting on its notebook's kernel process; TLS with
+temporary credentials on 127.0.0.1, :mod:`.cluster`); with one, its workers (lab machines running
+``dask worker`` with the course's certificates) share the work.
+
+Workers are not trusted blindly: before anything is written to the gradebook every worker passes the
+canary (:mod:`.canary`), only workers that passed get submissions, and what comes back is JSON text
+checked against its job (:func:`.tasks.outcome_from_json`) before it is staged.
 """
 from __future__ import annotations
 
@@ -21,8 +26,8 @@ import nbformat
 from autograder.cohort.duedates import apply_calendar
 from autograder.cohort.limits import Limits
 from autograder.cohort.pipeline import Pipeline
-from autograder.cohort.state import GradingState, submission_digest
-from autograder.cohort.tasks import Job, Outcome, execute_job
+from autograder.cohort.state import GradingState, grader_code_digest, grading_digest, submission_digest
+from autograder.cohort.tasks import BadOutcome, Job, Outcome, execute_job, outcome_from_json
 from autograder.course import SOURCE
 from autograder.grading.seeding import run_seed
 
@@ -128,11 +133,13 @@ class Grader:
 
     # --- writing results (driver only) -------------------------------------------------------------
 
-    def finish(self, outcome: Outcome) -> Result:
-        """Stage an outcome, save its grades with nbgrader, record it; returns the table row."""
+    def finish(self, outcome: Outcome, canary: str = "") -> Result:
+        """Stage an outcome (``canary``: the environment key of the worker that produced it), save its
+        grades with nbgrader, record it; returns the table row."""
         student, digest = outcome.student, outcome.digest
-        self.state.stage(student, digest, outcome.__dict__)
-        return self._save(student, digest, outcome.__dict__, prepared=True)
+        staged = dict(outcome.__dict__, canary=canary)
+        self.state.stage(student, digest, staged)
+        return self._save(student, digest, staged, prepared=True)
 
     def _save(self, student: str, digest: str, outcome: dict, prepared: bool) -> Result:
         """Save a staged outcome's grades; ``prepared``: the sanitised folder is in place (else redo it)."""
@@ -151,7 +158,7 @@ class Grader:
         first = next(iter(outcome["status"].values()), {})
         self.state.record(student, digest=digest, status=GRADED, score=score, max_score=max_score,
                           reasons=reasons, seconds=outcome.get("seconds", 0.0), worker=outcome.get("worker", ""),
-                          run_seed=first.get("run_seed"), sandbox=first.get("sandbox"))
+                          run_seed=first.get("run_seed"), sandbox=first.get("sandbox"), canary=outcome.get("canary", ""))
         return Result(student, GRADED, score, max_score, reasons, outcome.get("seconds", 0.0), outcome.get("worker", ""))
 
     def zero(self, student: str, digest: str, reason: str) -> Result:
@@ -180,19 +187,25 @@ def grade_lab(root: Path, lab: str, *, client=None, students: list[str] | None =
 
 def grade_labs(root: Path, labs: list[str], *, client=None, students: list[str] | None = None, force: bool = False,
                limit_overrides: dict | None = None, progress: bool = True,
-               sandbox: str = "auto", timings: dict | None = None) -> dict[str, list[Result]]:
+               sandbox: str = "auto", recheck_workers: bool = False, stats: dict | None = None,
+               timings: dict | None = None) -> dict[str, list[Result]]:
     """Grade ``labs`` on course ``root`` through Dask ``client``; ``{lab: one Result per student}``.
 
     ``limit_overrides``: :class:`Limits` fields to change from the defaults (per-cell timeout from
     ``nbgrader_config.py``).
     ``client`` is a ``distributed.Client`` or a function that makes one (called only if a notebook
     needs running). ``sandbox`` is the kernel sandbox mode each worker applies
-    (:func:`autograder.cohort.sandbox.choose`). The notebooks of all labs share one queue, so no worker waits at a lab's end.
+    (:func:`autograder.cohort.sandbox.choose`). The notebooks of all labs share one queue, so no worker
+    waits at a lab's end. Before anything is written, every worker passes the canary
+    (:class:`autograder.cohort.canary.Canary`; ``recheck_workers`` ignores its cache), else
+    :class:`~autograder.cohort.canary.CanaryFailed` is raised. ``stats``, when given, receives the
+    canary's cost: ``workers``, ``canary_notebooks`` (run, 0 when all were cached), ``canary_s``.
     ``timings``, when given, gets ``"first_submitted"``: the ``time.monotonic()`` at which the first
     notebook went to a worker (the end of the run's start-up).
     """
     from distributed import as_completed
 
+    from autograder.cohort.canary import Canary
     from autograder.cohort.preflight import require_gradebook
     from autograder.cohort.progress import GradingProgress
 
@@ -200,33 +213,53 @@ def grade_labs(root: Path, labs: list[str], *, client=None, students: list[str] 
         require_gradebook(root, f"grade {lab}", lab, released=True)
     graders = {lab: Grader(root, lab, limit_overrides, force, sandbox) for lab in labs}
     apply_calendar(root, labs)  # due dates, extensions and penalties of what is already graded, from the calendar
+    canary = Canary(root, graders[labs[0]].limits, sandbox, graders[labs[0]].pipeline.config, recheck_workers)
+    failed_canaries = canary.failed_keys
+    code = grader_code_digest()
     todo = {lab: graders[lab].students(students) for lab in labs}
     results: dict[str, list[Result]] = {lab: [] for lab in labs}
     runnable: list[tuple[str, str, str]] = []
+    staged_saves: list[tuple[str, str, str, dict]] = []
+    zeros: list[tuple[str, str, str, str]] = []
     for lab, grader in graders.items():
+        grading = grading_digest(grader.source_nb, code)
         for student in todo[lab]:
-            digest = submission_digest(grader.pipeline.submitted_dir(lab, student), grader.source_nb)
-            if not force and grader.state.is_current(student, digest):
+            digest = submission_digest(grader.pipeline.submitted_dir(lab, student), grading=grading)
+            if not force and grader.state.is_current(student, digest, failed_canaries):
                 rec = grader.state.records[student]
                 results[lab].append(Result(student, SKIPPED, rec.get("score"), rec.get("max_score"),
                                            ["unchanged since the last grade"]))
                 continue
             staged = None if force else grader.state.staged(student, digest)
-            if staged is not None:  # executed before the driver stopped: save it, do not run it again
-                results[lab].append(grader._save(student, digest, staged, prepared=False))
+            if staged is not None and staged.get("canary") not in failed_canaries:
+                staged_saves.append((lab, student, digest, staged))  # executed before the driver stopped
                 continue
             reason = grader.why_not_runnable(student)
             if reason:
-                results[lab].append(grader.zero(student, digest, reason))
+                zeros.append((lab, student, digest, reason))
                 continue
             runnable.append((lab, student, digest))
 
+    passed: dict[str, dict[str, str]] = {}
     if runnable:
         if callable(client) and not hasattr(client, "submit"):
             client = client()  # start (or reach) the cluster only when there is something to run
         workers = _workers(client)
         gpu_workers = sum(int(w.get("resources", {}).get("GPU", 0)) for w in workers.values())
-        slots = max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
+        run_labs = sorted({lab for lab, _, _ in runnable}, key=labs.index)
+        gpu_labs = {lab for lab in run_labs if gpu_workers > 0 and _uses_torch(lab)}
+        passed = canary.check(client, sorted(workers), run_labs, gpu_labs)  # raises before any write
+        if stats is not None:
+            stats.update(workers=len(workers), canary_notebooks=canary.ran, canary_s=round(canary.seconds, 3))
+    # Nothing was written before this line: the canaries have passed (or no worker is needed).
+    for lab, student, digest, staged in staged_saves:
+        results[lab].append(graders[lab]._save(student, digest, staged, prepared=False))
+    for lab, student, digest, reason in zeros:
+        results[lab].append(graders[lab].zero(student, digest, reason))
+
+    if runnable:
+        allowed = sorted(passed)
+        slots = max(1, sum(int(workers.get(w, {}).get("nthreads", 1)) for w in allowed))
         window = 2 * slots  # notebooks prepared ahead of the workers' threads
         label = labs[0] if len(labs) == 1 else f"{len(labs)} labs"
         bar = GradingProgress(label, total=len(runnable), enabled=progress,
@@ -239,7 +272,7 @@ def grade_labs(root: Path, labs: list[str], *, client=None, students: list[str] 
             def submit_next():
                 while queue:
                     lab, student, digest = queue.pop(0)
-                    use_gpu = gpu_workers > 0 and _uses_torch(lab)
+                    use_gpu = lab in gpu_labs
                     try:
                         job = graders[lab].job(student, digest, use_gpu)
                     except Exception as exc:  # noqa: BLE001 - nbgrader refused the notebook (bad metadata...)
@@ -248,25 +281,33 @@ def grade_labs(root: Path, labs: list[str], *, client=None, students: list[str] 
                         results[lab].append(row)
                         bar.advance(row)
                         continue
+                    # Only workers that passed their canary get a submission (a worker that joins later gets none).
                     fut = client.submit(execute_job, job, key=f"grade-{lab}-{student}-{digest[:12]}", pure=False,
+                                        workers=allowed, allow_other_workers=False,
                                         resources={"GPU": 1} if use_gpu else None)
                     if timings is not None:
                         timings.setdefault("first_submitted", time.monotonic())
-                    futures[fut.key] = (lab, student, digest)
+                    futures[fut.key] = (lab, student, digest, job)
                     pending.add(fut)
                     return
 
             while queue and len(futures) < window:
                 submit_next()
             for fut in pending:
-                lab, student, digest = futures.pop(fut.key)
+                lab, student, digest, job = futures.pop(fut.key)
                 try:
-                    row = graders[lab].finish(fut.result())
-                except Exception as exc:  # noqa: BLE001 - a lost worker after Dask's own retries
+                    outcome = outcome_from_json(fut.result(), job)
+                    if outcome.error:
+                        raise BadOutcome(f"the worker could not grade it: {outcome.error}")
+                    worker = _ran_on(client, fut) or outcome.worker
+                    outcome.worker = worker
+                    row = graders[lab].finish(outcome, canary=passed.get(worker, {}).get(lab, ""))
+                except Exception as exc:  # noqa: BLE001 - a lost worker after Dask's own retries, a refused answer
                     graders[lab].state.log("failed", student, digest, reason=str(exc))
                     row = Result(student, FAILED, reasons=[f"{type(exc).__name__}: {exc}"])
                 results[lab].append(row)
                 bar.advance(row)
+                fut.release()
                 if queue:
                     submit_next()
     applied = apply_calendar(root, labs)  # the submissions recorded in this run too (zeros included)
@@ -297,21 +338,21 @@ def _late_notes(root: Path, labs: list[str]) -> dict[tuple[str, str], str]:
     return out
 
 
-def make_client(scheduler: str | None, workers: int):
-    """A ``distributed.Client``: to ``scheduler`` if given, else to a new in-process ``LocalCluster`` of ``workers`` threads."""
-    from distributed import Client, LocalCluster
+def _ran_on(client, fut) -> str:
+    """The worker that holds ``fut``'s result, as the scheduler says (not as the worker claims)."""
+    try:
+        holders = client.who_has(fut).get(fut.key) or ()
+    except Exception:  # noqa: BLE001 - the scheduler's word is a nicety; the canary key falls back to ""
+        return ""
+    return sorted(holders)[0] if holders else ""
 
-    if scheduler:
-        try:
-            return Client(scheduler, timeout="20s"), None
-        except OSError as exc:
-            raise SystemExit(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
-    # One in-process worker with a thread per notebook at a time: no port to reach (Dask's inproc://
-    # transport), nothing pickled, no worker processes to start; each student's code still runs in a
-    # kernel process (and sandbox) of its own, so a thread only waits on it and then judges.
-    cluster = LocalCluster(n_workers=1, threads_per_worker=workers, processes=False, dashboard_address=None,
-                           silence_logs=50)
-    return Client(cluster), cluster
+
+def make_client(scheduler: str | None, workers: int, insecure: bool = False, credentials: Path | None = None):
+    """``(client, local cluster or None)``: to ``scheduler`` (``tls://`` with the course's certificates in
+    ``credentials``; ``tcp://`` only with ``insecure`` on loopback), else a new TLS ``LocalCluster``."""
+    from autograder.cohort.cluster import cluster_mode, connect
+
+    return connect(cluster_mode(scheduler, insecure), workers, credentials)
 
 
 def _seconds_since_process_start() -> float:
@@ -333,9 +374,13 @@ def startup_line(timings: dict, started: float) -> str:
 
 def run_grade(root: Path, labs: list[str], *, scheduler: str | None = None, workers: int = 2, students=None,
               force: bool = False, limit_overrides: dict | None = None,
-              progress: bool = True, sandbox: str = "auto") -> dict[str, list[Result]]:
+              progress: bool = True, sandbox: str = "auto", insecure_cluster: bool = False,
+              credentials: Path | None = None, recheck_workers: bool = False) -> dict[str, list[Result]]:
     """The ``dlcourse grade`` command: print the active protections, grade the labs on one cluster
-    (one queue), print a table per lab. Raises ``RuntimeError`` for ``sandbox="require"`` without one."""
+    (one queue), print a table per lab. Raises ``RuntimeError`` (a :class:`~.cluster.ClusterError`,
+    :class:`~.canary.CanaryFailed`) for ``sandbox="require"`` without one, an unsafe ``--scheduler`` or
+    a worker that failed its canary."""
+    from autograder.cohort.cluster import cluster_mode, default_folder
     from autograder.cohort.preflight import require_gradebook, require_submissions
     from autograder.cohort.progress import print_protections, print_results
     from autograder.cohort.sandbox import choose, describe
@@ -345,24 +390,32 @@ def run_grade(root: Path, labs: list[str], *, scheduler: str | None = None, work
         require_gradebook(root, f"grade {lab}", lab, released=True)
         require_submissions(root, lab, f"grade {lab}")
     limits = replace(Limits(), **(limit_overrides or {}))
+    mode = cluster_mode(scheduler, insecure_cluster)  # refuse an unsafe address before anything runs
+    credentials = Path(credentials) if credentials else default_folder(root)
     t = time.monotonic()
     here = choose(sandbox)
     timings["sandbox probe"] = time.monotonic() - t
-    print_protections(describe(here, limits), remote=bool(scheduler))
+    print_protections(describe(here, limits, mode), remote=bool(scheduler))
     made = []
 
     def connect():
         if not made:
             t = time.monotonic()
-            made.append(make_client(scheduler, workers))
+            made.append(make_client(scheduler, workers, insecure_cluster, credentials))
             timings["cluster"] = time.monotonic() - t
         return made[-1][0]
 
     started = time.monotonic()
+    stats: dict = {}
     try:
         out = grade_labs(root, labs, client=connect, students=students, force=force,
-                         limit_overrides=limit_overrides, progress=progress, sandbox=sandbox, timings=timings)
+                         limit_overrides=limit_overrides, progress=progress, sandbox=sandbox,
+                         recheck_workers=recheck_workers, stats=stats, timings=timings)
         seconds = time.monotonic() - started
+        if stats:
+            ran = stats["canary_notebooks"]
+            print(f"canary: {stats['workers']} worker(s) checked in {stats['canary_s']:.1f} s "
+                  + (f"({ran} canary notebook(s) graded)" if ran else "(every worker's environment passed before)"))
         for lab in labs:
             print_results(lab, out[lab], seconds if len(labs) == 1 else None)
         if len(labs) > 1:

@@ -4,6 +4,11 @@ In a terminal the progress is a rich bar; in a log (stderr not a terminal: a fil
 it is a line now and then, ``lab03_optimizers: graded 12/40 (3 zero, 1 timed out), 34 s, about 80 s
 left``: once the step has run for 2 s, after every 5 % of the items or 15 s, and after the last
 (a step that ends within 2 s prints no progress line).
+
+Every text that comes from a submission or a worker (student ids, file names, reasons, addresses)
+goes into a table as :func:`literal` text, never parsed as Rich markup: a file named ``[red]x[/]`` or
+``a[/b]`` prints as it is named (and does not crash the table). :func:`literal_table` is the one way
+the commands build their tables.
 """
 from __future__ import annotations
 
@@ -13,6 +18,22 @@ from rich.console import Console
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                            TimeRemainingColumn)
 from rich.table import Table
+from rich.text import Text
+
+
+def literal(value, style: str = "") -> Text:
+    """``value`` as Rich text shown exactly as it is (no markup, no emoji codes), in ``style``."""
+    return Text(str(value), style=style)
+
+
+def literal_table(title: str, columns: list[str], rows, **kwargs) -> Table:
+    """A table whose title and cells are all :func:`literal` (a cell may be given as ``Text`` already)."""
+    table = Table(title=literal(title), **kwargs)
+    for col in columns:
+        table.add_column(literal(col), overflow="fold")
+    for row in rows:
+        table.add_row(*(cell if isinstance(cell, Text) else literal(cell) for cell in row))
+    return table
 
 
 def points(value: float | None) -> str:
@@ -38,7 +59,7 @@ class CountProgress:
         self.started = self._last_line = clock()
         self._last_done, self._printed = 0, False
         self.progress = Progress(
-            TextColumn(f"[bold]{label}[/bold] {verb}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn(literal(label, "bold")), TextColumn(literal(verb)), BarColumn(), MofNCompleteColumn(),
             TextColumn("[red]{task.fields[problems]}"), TimeElapsedColumn(),
             TextColumn("ETA"), TimeRemainingColumn(), console=self.console, transient=False,
             disable=not self.live)
@@ -106,30 +127,26 @@ class GradingProgress(CountProgress):
 
 
 def print_results(lab: str, results, seconds: float | None, console: Console | None = None) -> None:
-    """The final table: one row per student, with score, status, reasons and how long it ran."""
+    """The final table: one row per student, with score, status, reasons and how long it ran (and the
+    worker that ran it, when several did)."""
     console = console or Console()
     took = f" in {seconds:.0f} s" if seconds is not None else ""
-    table = Table(title=f"{lab}: {len(results)} submission(s){took}")
-    for col in ("student", "score", "status", "reasons", "s"):
-        table.add_column(col, overflow="fold", justify="right" if col in ("score", "s") else "left")
-    for r in results:
-        score = "" if r.score is None else f"{points(r.score)} / {points(r.max_score)}"
-        table.add_row(r.student, score, r.status, "; ".join(r.reasons), f"{r.seconds:.1f}" if r.seconds else "")
-    console.print(table)
+    # which worker ran a notebook matters only when several shared the work (lab machines of a cluster)
+    several = len({r.worker for r in results if r.worker}) > 1
+    rows = [(r.student, "" if r.score is None else f"{points(r.score)} / {points(r.max_score)}", r.status,
+             "; ".join(r.reasons), f"{r.seconds:.1f}" if r.seconds else "") + ((r.worker,) if several else ())
+            for r in results]
+    columns = ["student", "score", "status", "reasons", "s"] + (["worker"] if several else [])
+    console.print(literal_table(f"{lab}: {len(results)} submission(s){took}", columns, rows))
     counts = {}
     for r in results:
         counts[r.status] = counts.get(r.status, 0) + 1
-    console.print(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+    console.print(literal(", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))))
 
 
 def print_protections(rows: list[tuple[str, bool, str]], remote: bool = False) -> None:
     """The protections ``dlcourse grade`` grades under, one line each, before anything runs."""
     console = Console()
-    table = Table(title="Protections while grading" + (" (as probed on this machine; each worker applies its own)"
-                                                        if remote else ""), title_justify="left")
-    table.add_column("protection")
-    table.add_column("active")
-    table.add_column("how")
-    for name, active, how in rows:
-        table.add_row(name, "[green]yes[/green]" if active else "[red]NO[/red]", how)
-    console.print(table)
+    title = "Protections while grading" + (" (as probed on this machine; each worker applies its own)" if remote else "")
+    cells = [(name, literal("yes", "green") if active else literal("NO", "red"), how) for name, active, how in rows]
+    console.print(literal_table(title, ["protection", "active", "how"], cells, title_justify="left"))

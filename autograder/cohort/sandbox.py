@@ -171,13 +171,32 @@ def choose(mode: str = "auto") -> Sandbox:
     return Sandbox("none", why)
 
 
-def describe(sandbox: Sandbox, limits: Limits) -> list[tuple[str, bool, str]]:
-    """``(protection, active, detail)`` rows that ``dlcourse grade`` prints when it starts."""
+#: Row names of :func:`describe` that tests and docs refer to.
+SCORES_ROW = "scores computed outside the kernel, out of its reach"
+CLUSTER_ROW = "cluster: only holders of the course's credentials connect (mutual TLS)"
+WORKERS_ROW = "workers checked before their grades count; results read as data"
+
+
+def describe(sandbox: Sandbox, limits: Limits, cluster=None) -> list[tuple[str, bool, str]]:
+    """``(protection, active, detail)`` rows that ``dlcourse grade`` prints when it starts.
+
+    ``cluster``: the run's :class:`autograder.cohort.cluster.ClusterMode` (default: a local cluster).
+    Without the sandbox the kernel runs as the grader's user, next to its worker: it can read the
+    worker's memory and files (the cluster's credentials among them) and reach the cluster, so the
+    scores row says NO there.
+    """
     box = sandbox.active
     gone = "" if box else f" ({sandbox.why})"
+    kind = getattr(cluster, "kind", "local")
+    cluster_how = {"local": "Dask TLS with temporary in-memory credentials: no other account of this machine can connect",
+                   "tls": "Dask TLS with the course CA's certificates (dlcourse cluster init)",
+                   "insecure": "NO: plain TCP (--insecure-cluster): any process that reaches the port controls the "
+                               "workers"}[kind]
     return [
-        ("scores computed outside the kernel", True,
-         "the grader draws each run's cases and judges; test cells only report outputs on the cases given as data"),
+        (SCORES_ROW, box,
+         "the grader draws each run's cases and judges; test cells only report outputs on the cases given as data"
+         if box else "NO: scores can be tampered with: the unsandboxed kernel runs as you beside its worker and can "
+                     "read its memory and the cluster's credentials" + gone + "; grade with --sandbox require"),
         ("solutions/, source/, gradebook, other students unreadable", box,
          "bubblewrap: allow-list file system" if box else "no sandbox" + gone),
         ("no network", box, "empty network namespace" if box else "no sandbox" + gone),
@@ -188,4 +207,8 @@ def describe(sandbox: Sandbox, limits: Limits) -> list[tuple[str, bool, str]]:
         ("memory, process, wall-clock, disk, output limits", True,
          f"watchdog: {limits.memory_mib} MiB resident, {PROCESSES} processes, {limits.wall_s} s per notebook, "
          f"{limits.disk_mib} MiB written, {limits.output_bytes // 1000} kB output per cell"),
+        (CLUSTER_ROW, kind in ("local", "tls"), cluster_how),
+        (WORKERS_ROW, True,
+         "canary: every worker grades the lab's reference (full) and blank (zero) first, cached per environment; "
+         "results come back as JSON text, read with msgpack only and checked against their job"),
     ]

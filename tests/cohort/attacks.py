@@ -611,6 +611,58 @@ def _escaping(token: str, port: int) -> list[Attack]:
                        except OSError as e:
                            print(folder, "->", type(e).__name__)
                '''), stopped_by=["Network is unreachable", "Connection refused"], must_not_show=["CONNECTED"]),
+        Attack("atk_cluster", "reach the grading cluster from the kernel",
+               "finds its worker's TCP connections through /proc (the scheduler's port), reads the worker's "
+               f"environment for Dask's settings, and connects to them and to 127.0.0.1:{port} (standing in for "
+               "the scheduler) with plain TCP and with Dask, to run code on the workers",
+               code=code(f'''
+                   import os
+                   import socket
+
+                   def _socket_inodes(pid):
+                       found = set()
+                       for fd in os.listdir(f"/proc/{{pid}}/fd"):
+                           try:
+                               target = os.readlink(f"/proc/{{pid}}/fd/{{fd}}")
+                           except OSError:
+                               continue
+                           if target.startswith("socket:["):
+                               found.add(target[8:-1])
+                       return found
+
+                   parent, ports = os.getppid(), set()
+                   try:
+                       theirs = _socket_inodes(parent)  # the worker's sockets, when the kernel is its child
+                       for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+                           for line in open(table).read().splitlines()[1:]:
+                               f = line.split()
+                               if f[9] in theirs and f[3] == "01":  # established: the far end is the cluster
+                                   ports.add(int(f[2].split(":")[1], 16))
+                   except OSError as e:
+                       print("the parent's sockets ->", type(e).__name__)
+                   print("cluster ports found:", sorted(ports))
+                   try:
+                       settings = open(f"/proc/{{parent}}/environ", "rb").read()
+                       print("GOT DASK SETTINGS" if b"DASK_DISTRIBUTED" in settings else "no Dask settings")
+                   except OSError as e:
+                       print("the parent's environment ->", type(e).__name__)
+                   for port in sorted(ports) + [{port}]:
+                       try:
+                           socket.create_connection(("127.0.0.1", port), timeout=3).close()
+                       except OSError as e:
+                           print(f"tcp 127.0.0.1:{{port}} ->", type(e).__name__, e)
+                           continue
+                       from distributed import Client
+                       from distributed.security import Security
+                       for scheme, kwargs in (("tcp", {{}}), ("tls", {{"security": Security.temporary()}})):
+                           try:
+                               client = Client(f"{{scheme}}://127.0.0.1:{{port}}", timeout="3s", **kwargs)
+                               client.run(lambda: None)
+                               print("HIJACKED", scheme, port)
+                               client.close()
+                           except Exception as e:
+                               print(scheme, port, "->", type(e).__name__)
+               '''), stopped_by=["Connection refused"], must_not_show=["HIJACKED", "GOT DASK SETTINGS"]),
         Attack("atk_other_student", "write into other students' folders",
                "drops a file into ../../ada/<lab>/ and blanks dee's submitted notebook "
                "(../../../submitted/dee/...)",

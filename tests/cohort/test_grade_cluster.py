@@ -36,43 +36,25 @@ BIN = Path(sys.executable).parent
 
 
 @pytest.fixture(scope="module")
-def scheduler(tmp_path_factory):
-    """``tcp://127.0.0.1:PORT`` of a scheduler with two single-threaded workers, all separate processes."""
-    from distributed import Client
-
-    d = tmp_path_factory.mktemp("dask")
-    sched_file = d / "scheduler.json"
-    env = dict(os.environ, OMP_NUM_THREADS="1", PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}")
-    procs = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
-                               "--port", "0", "--no-dashboard", "--scheduler-file", str(sched_file)],
-                              cwd=d, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              start_new_session=True)]
-    deadline = time.monotonic() + 60
-    while not sched_file.is_file() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    address = json.loads(sched_file.read_text())["address"]
-    for name in ("w1", "w2"):
-        procs.append(subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
-                                       "--nworkers", "1", "--memory-limit", "0", "--no-dashboard", "--name", name],
-                                      cwd=d, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                      start_new_session=True))
-    with Client(address, timeout="30s") as client:
-        client.wait_for_workers(2, timeout=60)
-    yield address
-    for p in procs:
-        os.killpg(p.pid, signal.SIGKILL)
-        p.wait()
+def scheduler(tls_cluster):
+    """``tls://127.0.0.1:PORT`` of the session's TLS scheduler with two single-threaded workers (conftest)."""
+    return tls_cluster.address
 
 
 @pytest.fixture(scope="module")
-def courses(tmp_path_factory, scheduler):
+def cluster_flags(tls_cluster):
+    return ["--scheduler", tls_cluster.address, "--cluster-dir", str(tls_cluster.credentials)]
+
+
+@pytest.fixture(scope="module")
+def courses(tmp_path_factory, cluster_flags):
     """``(parallel course, serial course, dlcourse grade's stdout)``, both graded."""
     serial = make_course(tmp_path_factory.mktemp("serial"), clean_fills())
     nbgrader("autograde", LAB, f"--Execute.timeout={CELL_TIMEOUT_S}", root=serial)
 
     parallel = make_course(tmp_path_factory.mktemp("parallel"), {**clean_fills(), **bad_fills()})
     proc = subprocess.run(
-        [str(BIN / "dlcourse"), "grade", LAB, "--course", str(parallel), "--scheduler", scheduler, "--no-progress",
+        [str(BIN / "dlcourse"), "grade", LAB, "--course", str(parallel), *cluster_flags, "--no-progress",
          "--cell-timeout-s", str(CELL_TIMEOUT_S), "--startup-s", str(STARTUP_S), "--memory-mib", str(MEMORY_MIB),
          "--output-bytes", "100000"],
         capture_output=True, text=True, timeout=900, env=dict(os.environ, COLUMNS="200"))
@@ -156,20 +138,59 @@ def test_endless_output_is_capped_in_the_graded_notebook(courses):
     assert size < reference + 300_000, f"{size} bytes: output was not capped"
 
 
-def test_rerun_grades_nothing_and_force_regrades(courses, scheduler):
+def test_rerun_grades_nothing_and_force_regrades(courses, cluster_flags):
     parallel, _, _ = courses
     before = (parallel / ".dlcourse" / f"{LAB}.journal.jsonl").read_text().count('"executed"')
-    out = subprocess.run([str(BIN / "dlcourse"), "grade", LAB, "--course", str(parallel), "--scheduler", scheduler,
+    out = subprocess.run([str(BIN / "dlcourse"), "grade", LAB, "--course", str(parallel), *cluster_flags,
                           "--no-progress"], capture_output=True, text=True, timeout=300, env=dict(os.environ, COLUMNS="200"))
     assert out.returncode == 0, out.stderr[-2000:]
     assert (parallel / ".dlcourse" / f"{LAB}.journal.jsonl").read_text().count('"executed"') == before
     assert f"unchanged: {len(CLEAN) + len(BAD)}" in out.stdout
     ada_before = cell_scores(parallel, LAB, "ada")
-    forced = subprocess.run([str(BIN / "dlcourse"), "grade", LAB, "--course", str(parallel), "--scheduler", scheduler,
+    forced = subprocess.run([str(BIN / "dlcourse"), "grade", LAB, "--course", str(parallel), *cluster_flags,
                              "--no-progress", "--force", "--student", "ada"], capture_output=True, text=True, timeout=300)
     assert forced.returncode == 0, forced.stderr[-2000:]
     assert (parallel / ".dlcourse" / f"{LAB}.journal.jsonl").read_text().count('"executed"') == before + 1
     assert cell_scores(parallel, LAB, "ada") == ada_before
+
+
+class _WouldRegrade(Exception):
+    pass
+
+
+def _no_cluster():
+    raise _WouldRegrade()
+
+
+def test_a_grade_is_tied_to_the_salt_the_grader_code_and_its_workers_canary(courses, monkeypatch):
+    """The cluster is reached only when something must be graded: a rerun needs none, but a new salt,
+    other grader code, or a failed canary of the worker that wrote a grade all regrade."""
+    import autograder.cohort.grade as grade_module
+    from autograder.cohort.grade import SKIPPED, grade_labs
+
+    parallel, _, _ = courses
+    rows = grade_labs(parallel, [LAB], client=_no_cluster, progress=False, students=["ada"])[LAB]
+    assert [r.status for r in rows] == [SKIPPED]
+    with monkeypatch.context() as m:
+        m.setenv("DLCOURSE_GRADING_SALT", "another term")
+        with pytest.raises(_WouldRegrade):
+            grade_labs(parallel, [LAB], client=_no_cluster, progress=False, students=["ada"])
+    with monkeypatch.context() as m:
+        m.setattr(grade_module, "grader_code_digest", lambda: "0" * 64)
+        with pytest.raises(_WouldRegrade):
+            grade_labs(parallel, [LAB], client=_no_cluster, progress=False, students=["ada"])
+    canary_file = parallel / ".dlcourse" / "canary.json"
+    saved = canary_file.read_text()
+    key = _record(parallel, "ada")["canary"]
+    assert key and key in json.loads(saved)["passed"]
+    try:
+        cache = json.loads(saved)
+        cache["failed"][key] = cache["passed"].pop(key)
+        canary_file.write_text(json.dumps(cache))
+        with pytest.raises(_WouldRegrade):
+            grade_labs(parallel, [LAB], client=_no_cluster, progress=False, students=["ada"])
+    finally:
+        canary_file.write_text(saved)
 
 
 def test_report_holds_the_gradebook_scores(courses):

@@ -14,7 +14,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from autograder.cohort.execute import execute_notebook
 from autograder.cohort.limits import Limits
-from autograder.cohort.sandbox import SANDBOX_UID, choose, describe
+from autograder.cohort.sandbox import CLUSTER_ROW, SANDBOX_UID, SCORES_ROW, Sandbox, choose, describe
 from autograder.course import REPO
 
 pytestmark = [pytest.mark.skipif(not sys.platform.startswith("linux"), reason="bubblewrap needs Linux"),
@@ -137,6 +137,17 @@ def test_describe_says_what_is_active():
     rows = describe(choose("none"), Limits())
     off = {name for name, active, _ in rows if not active}
     assert "no network" in off and "solutions/, source/, gradebook, other students unreadable" in off
+    # Without the sandbox the kernel can reach its worker: the table must not claim tamper-proof scores.
+    assert SCORES_ROW in off
+    assert "tampered" in dict((n, h) for n, _, h in rows)[SCORES_ROW]
+
+
+def test_describe_says_whether_the_cluster_is_authenticated():
+    from autograder.cohort.cluster import ClusterMode
+
+    for kind, active in (("local", True), ("tls", True), ("insecure", False)):
+        rows = {name: on for name, on, _ in describe(Sandbox("none"), Limits(), ClusterMode(kind))}
+        assert rows[CLUSTER_ROW] is active, kind
 
 
 def test_the_kernel_side_of_the_autograder_holds_no_graded_solution():

@@ -9,7 +9,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from autograder.cohort.execute import execute_notebook
 from autograder.cohort.limits import Limits
-from autograder.cohort.tasks import Job, execute_job
+from autograder.cohort.tasks import Job, execute_job, outcome_from_json
 
 pytestmark = pytest.mark.xdist_group("bulk_tasks")
 FAST = Limits(cell_timeout_s=10, wall_s=60, memory_mib=1024, output_bytes=5000, startup_s=20, start_retries=1)
@@ -22,25 +22,32 @@ def _job(cells, use_gpu=False, extra_files=None, limits=FAST):
     return Job("labX", "stu", "d" * 64, ["n.ipynb"], files, limits, use_gpu=use_gpu)
 
 
+def _execute(job):
+    """The task as Dask runs it: JSON text back, read and checked as the driver reads it."""
+    text = execute_job(job)
+    assert isinstance(text, str)
+    return outcome_from_json(text, job)
+
+
 def _outputs(outcome):
     nb = nbformat.reads(outcome.executed["n.ipynb"], as_version=4)
     return [[o.get("text", "") or f"{o.get('ename')}: {o.get('evalue')}" for o in c.outputs] for c in nb.cells]
 
 
 def test_a_task_without_a_gpu_cannot_see_one_and_runs_as_autograde():
-    out = execute_job(_job(["import os\nprint(repr(os.environ.get('CUDA_VISIBLE_DEVICES')), os.environ.get('NBGRADER_EXECUTION'))"]))
+    out = _execute(_job(["import os\nprint(repr(os.environ.get('CUDA_VISIBLE_DEVICES')), os.environ.get('NBGRADER_EXECUTION'))"]))
     assert _outputs(out)[0] == ["'' autograde\n"]
     assert out.status["n.ipynb"]["status"] == "ok"
 
 
 def test_a_task_that_claims_a_gpu_starts_torch_deterministic_without_tf32():
-    out = execute_job(_job(["import torch\nprint(torch.are_deterministic_algorithms_enabled(), torch.backends.cuda.matmul.allow_tf32,"
+    out = _execute(_job(["import torch\nprint(torch.are_deterministic_algorithms_enabled(), torch.backends.cuda.matmul.allow_tf32,"
                             " torch.backends.cudnn.allow_tf32)"], use_gpu=True))
     assert _outputs(out)[0] == ["True False False\n"]
 
 
 def test_dead_kernel_keeps_earlier_outputs_and_marks_the_rest():
-    out = execute_job(_job(["print('before')", "import os\nos._exit(1)", "print('after')"]))
+    out = _execute(_job(["print('before')", "import os\nos._exit(1)", "print('after')"]))
     outputs = _outputs(out)
     assert outputs[0] == ["before\n"]
     assert outputs[1][-1].startswith("KernelDied") and outputs[2][-1].startswith("KernelDied")
@@ -48,7 +55,7 @@ def test_dead_kernel_keeps_earlier_outputs_and_marks_the_rest():
 
 
 def test_output_is_capped_per_cell():
-    out = execute_job(_job(["for i in range(5000): print('x' * 100)", "print('next cell runs')"]))
+    out = _execute(_job(["for i in range(5000): print('x' * 100)", "print('next cell runs')"]))
     outputs = _outputs(out)
     assert sum(len(t) for t in outputs[0]) < 2 * FAST.output_bytes
     assert "output over" in outputs[0][-1]
@@ -57,7 +64,7 @@ def test_output_is_capped_per_cell():
 
 def test_a_kernel_that_never_starts_is_retried_then_reported(tmp_path):
     limits = Limits(cell_timeout_s=10, wall_s=60, startup_s=4, start_retries=1)
-    out = execute_job(_job(["print(1)"], extra_files={"ipykernel_launcher.py": b"import time\ntime.sleep(600)\n"}, limits=limits))
+    out = _execute(_job(["print(1)"], extra_files={"ipykernel_launcher.py": b"import time\ntime.sleep(600)\n"}, limits=limits))
     assert out.attempts == 2
     assert out.status["n.ipynb"]["status"] == "start_failed"
     assert _outputs(out)[0][-1].startswith("KernelNotStarted")
@@ -65,7 +72,7 @@ def test_a_kernel_that_never_starts_is_retried_then_reported(tmp_path):
 
 def test_wall_clock_limit_stops_a_notebook_whose_cells_each_stay_under_the_cell_timeout(tmp_path):
     limits = Limits(cell_timeout_s=10, wall_s=6, startup_s=20)
-    out = execute_job(_job(["import time\ntime.sleep(4)"] * 4, limits=limits))
+    out = _execute(_job(["import time\ntime.sleep(4)"] * 4, limits=limits))
     assert out.status["n.ipynb"]["status"] == "wall_clock"
     outputs = _outputs(out)
     assert outputs[0] == [] and any("LimitExceeded" in t for t in outputs[-1])
