@@ -134,8 +134,18 @@ def test_the_disk_quota_stops_a_notebook_that_fills_the_disk(tmp_path):
 
 
 def test_describe_says_what_is_active():
+    from autograder.cohort import cgroups
+
     rows = describe(choose("require"), Limits())
-    assert all(active for _, active, _ in rows)
+    # the limits a cgroup enforces are active exactly where this host offers the controller
+    by_cgroup = {"memory: resident, shared memory, tmpfs, memfd, deleted open files": "memory",
+                 "processes and threads": "pids", "CPU share": "cpu"}
+    for name, active, how in rows:
+        if name in by_cgroup:
+            assert active == cgroups.support().has(by_cgroup[name]), (name, how)
+            assert ("cgroup" in how) if active else ("watchdog" in how or "not bounded" in how), how
+        else:
+            assert active, (name, how)
     rows = describe(choose("none"), Limits())
     off = {name for name, active, _ in rows if not active}
     assert "no network" in off and "solutions/, source/, gradebook, other students unreadable" in off
