@@ -33,6 +33,12 @@ from autograder.cohort.nbgrader_preprocessors import HideTestTracebacks, Restore
 
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, HideTestTracebacks, CSSHTMLHeaderPreprocessor]
 
+# The feedback page runs no script from a submission (nbgrader's template keeps them live): a safe
+# template that sanitises markdown and outputs, a Content-Security-Policy, MathJax from a local copy.
+from autograder.cohort.feedback_page import configure as _safe_feedback_page  # noqa: E402
+
+_safe_feedback_page(c)
+
 # `dlcourse collect` (and `nbgrader zip_collect`) read student and file from each uploaded file's
 # name. The default is Moodle's "Download all submissions" naming, "<Full Name>_<participant>_
 # assignsubmission_file_<file>"; `dlcourse collect --pattern classroom` or any regexp overrides it.
