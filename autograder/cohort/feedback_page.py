@@ -3,7 +3,7 @@
 ``nbgrader generate_feedback`` (plain, or under ``dlcourse feedback``) renders each autograded notebook
 with nbconvert's HTMLExporter and nbgrader's ``feedback`` template, which keeps a student's
 ``<script>`` in markdown, ``HTML(...)``, ``Javascript(...)`` and widget outputs live. :func:`configure`
-(called from ``nbgrader_config.py``) switches it to ``templates/dlcourse_feedback``, which extends
+(called from ``nbgrader_config.py``) switches it to ``templates/dlcourse_feedback/safe_index.html.j2``, which extends
 nbgrader's template and
 
 - passes the student's markdown, HTML and Markdown outputs, raw cells and the TA's comments through
@@ -21,11 +21,14 @@ import os
 from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool
 
 from autograder.course import pages
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "dlcourse_feedback"
+#: Not ``index.html.j2``: it extends nbgrader's file of that name, found next in the template search path.
+TEMPLATE_FILE = "safe_index.html.j2"
 
 
 def nbgrader_templates() -> Path:
@@ -62,6 +65,8 @@ def place_mathjax(folder: Path) -> Path | None:
 class SafeFeedbackPage(Preprocessor):
     """Gives the template its safe ``<head>`` and puts MathJax into the page's feedback folder."""
 
+    enabled = Bool(True).tag(config=True)  # nbconvert's preprocessors are off unless enabled
+
     def preprocess(self, nb, resources):
         resources["dlcourse"] = {"head": page_head()}
         info = resources.get("nbgrader") or {}
@@ -80,6 +85,7 @@ class SafeFeedbackPage(Preprocessor):
 def configure(c) -> None:
     """Point nbgrader's ``GenerateFeedback`` (config ``c``) at the safe template, filter and head."""
     c.HTMLExporter.template_name = TEMPLATE_NAME
+    c.HTMLExporter.template_file = TEMPLATE_FILE
     c.HTMLExporter.extra_template_basedirs = [str(TEMPLATES), str(nbgrader_templates())]
     c.HTMLExporter.filters = {"safe_html": pages.sanitize}
     c.HTMLExporter.sanitize_html = True  # nbconvert's own switch: no widget state or JS in base blocks

@@ -33,20 +33,31 @@ ALLOWED_TAGS = frozenset({
     "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
     "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "samp", "small", "span", "strike", "strong", "sub",
     "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "tt", "u", "ul", "var"})
-_COMMON_ATTRS = {"class", "id", "title", "align", "lang", "dir", "style"}
+_COMMON_ATTRS = {"title", "align", "lang", "dir", "style"}
+#: Classes a submission may use: Pygments' token classes (markdown code blocks), nbconvert's and pandas'
+#: own. Not the page's (Bootstrap's ``navbar-fixed-top``, ``affix``, ``pull-right``...): a submission
+#: must not lay its text over the grader's score. No ``id`` either (it would capture the page's anchors).
+_CLASS = re.compile(r"^(?:[a-z]{1,3}[0-9]?|highlight|hll|anchor-link|dataframe|language-[\w-]+|math)$")
+_PAGE_CLASSES = frozenset({"row", "nav", "btn", "col", "nbg", "top", "in", "fade", "hide", "show", "lead",
+                           "well", "caret", "close", "sr"})
 _IMAGE_DATA = re.compile(r"^data:image/(png|jpeg|gif|webp|svg\+xml)(;[a-z0-9=.+-]+)*,", re.IGNORECASE)
 _LINK = re.compile(r"^(https?:|mailto:|#|[^:/?#]*(?:[/?#]|$))", re.IGNORECASE)
 _CSS = CSSSanitizer(allowed_css_properties=frozenset({
     "color", "background-color", "font-weight", "font-style", "font-size", "font-family", "text-align",
     "text-decoration", "vertical-align", "white-space", "width", "height", "max-width", "min-width", "padding",
-    "padding-left", "padding-right", "padding-top", "padding-bottom", "margin", "margin-left", "margin-right",
-    "margin-top", "margin-bottom", "border", "border-collapse", "border-color", "border-style", "border-width",
-    "display", "text-indent", "line-height"}))
+    "padding-left", "padding-right", "padding-top", "padding-bottom", "border", "border-collapse", "border-color", "border-style", "border-width",
+    "display", "text-indent", "line-height"}))  # no margins: a negative one moves text over the page's
+
+
+def _classes_allowed(value: str) -> bool:
+    return all(_CLASS.match(c) and c not in _PAGE_CLASSES for c in value.split())
 
 
 def _attribute_allowed(tag: str, name: str, value: str) -> bool:
     if name in _COMMON_ATTRS:
         return True
+    if name == "class":
+        return _classes_allowed(value)
     if tag == "a":
         return name in ("name", "rel") or (name == "href" and bool(_LINK.match(value.strip())))
     if tag == "img":

@@ -19,9 +19,9 @@ FAKE_SCORE = "my score: 28/28"
 
 
 def _js(what: str) -> str:
-    return (f"window.{PWNED}{what}=1;console.log('{LOG}{what}');"
-            f"document.title='{FAKE_SCORE}';"
-            f"document.body.insertAdjacentHTML('afterbegin','<h1 id=\\'fake_{what}\\'>{FAKE_SCORE}</h1>')")
+    """Script that marks ``what`` as run and writes the fake score into the page (no ``<``: it fits XML)."""
+    return (f"window.{PWNED}{what}=1;console.log('{LOG}{what}');document.title='{FAKE_SCORE}';"
+            f"var h=document.createElement('h1');h.textContent='{FAKE_SCORE}';document.body.prepend(h)")
 
 
 def markdown_payloads(beacon: str) -> str:
