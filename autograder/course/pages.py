@@ -157,3 +157,34 @@ def own_scripts_only(page: str, scripts: tuple[str, ...]) -> list[str]:
     if opened != len(found):
         foreign.append("an unclosed <script>")
     return foreign
+
+
+# --------------------------------------------------------------------------- Markdown from submissions
+
+_MD_TABLE = str.maketrans({"|": "\\|"})
+
+
+def markdown_text(text, table: bool = False) -> str:
+    """Submission text (a name, an exception message) as inline Markdown that renders as that text:
+    every ``<`` an entity (no raw HTML: ``<script>`` shows, never runs; ``&`` and ``>`` alone open
+    nothing), no link syntax, one line; ``|`` escaped in tables."""
+    out = " ".join(str(text).split()).replace("<", "&lt;").replace("](", "]\\(")
+    return out.translate(_MD_TABLE) if table else out
+
+
+def markdown_code(text, table: bool = False) -> str:
+    """``text`` as one inline code span (its content is never HTML), delimited by more backticks than
+    any run inside it; one line; ``|`` escaped in tables (GitHub's tables split on it even in code)."""
+    body = " ".join(str(text).split())
+    ticks = "`" * (max((len(r) for r in re.findall(r"`+", body)), default=0) + 1)
+    pad = " " if body.startswith("`") or body.endswith("`") or not body else ""
+    out = f"{ticks}{pad}{body}{pad}{ticks}"
+    return out.translate(_MD_TABLE) if table else out
+
+
+def markdown_fence(code, language: str = "python") -> str:
+    """``code`` as a fenced block that no line of it can close (the fence is longer than any in it)."""
+    code = str(code).rstrip("\n")
+    longest = max((len(r) for r in re.findall(r"^[ \t]*(`{3,}|~{3,})", code, flags=re.M)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{language}\n{code}\n{fence}"

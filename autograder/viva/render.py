@@ -1,5 +1,9 @@
 """Rendering helpers shared by the review sheets and the cohort pages: the Jinja2 environment of
-``autograder/viva/templates/``, Pygments highlighting, the tiny inline Markdown of question texts, PDF."""
+``autograder/viva/templates/``, Pygments highlighting, the tiny inline Markdown of question texts, PDF.
+
+HTML templates autoescape; the Markdown sheet passes what came from a submission (names, code,
+exception messages) through ``md``, ``md_code`` and ``md_fence`` (:mod:`autograder.course.pages`), so
+no raw HTML from a submission reaches a Markdown viewer."""
 from __future__ import annotations
 
 import html
@@ -14,6 +18,8 @@ import jinja2
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
+
+from autograder.course import pages
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CODE_CLASS = "hl"
@@ -36,7 +42,8 @@ def environment() -> jinja2.Environment:
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.globals.update(pct=pct, points=points)
-    env.filters.update(inline_html=inline_html, code_html=code_html, css_string=css_string)
+    env.filters.update(inline_html=inline_html, code_html=code_html, css_string=css_string,
+                       md=pages.markdown_text, md_code=pages.markdown_code, md_fence=pages.markdown_fence)
     return env
 
 

@@ -103,9 +103,12 @@ def visit(browser, url: str, screenshot: str | None = None) -> dict:
         fake: [...document.querySelectorAll('h1')].filter(h => h.textContent.trim() === '%s').length,
         math: document.querySelectorAll('mjx-container').length,
     })""" % (PWNED, FAKE_SCORE))
-    if screenshot:
+    if screenshot:  # the top (the grader's score) and the payloads, as a person would see them
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / screenshot), full_page=False)
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(SCREENSHOTS / f"{screenshot}_top.png"))
+        page.locator("text=My answers").first.scroll_into_view_if_needed()
+        page.screenshot(path=str(SCREENSHOTS / f"{screenshot}_payloads.png"))
     page.close()
     return dict(seen, console=console, requests=[u for u in requests if u not in blocked])
 
@@ -155,7 +158,7 @@ def test_feedback_page_holds_no_script_but_its_own(feedback):
 @pytest.mark.xdist_group("safe_pages")
 def test_hostile_feedback_page_runs_no_student_script_in_a_browser(feedback, browser, beacon):
     page, score, max_score = feedback
-    seen = visit(browser, page.as_uri(), screenshot="feedback_hostile.png")
+    seen = visit(browser, page.as_uri(), screenshot="feedback_hostile")
     assert seen["ran"] == [], f"student scripts ran: {seen['ran']}"
     assert not [m for m in seen["console"] if LOG in m], seen["console"]
     assert seen["title"] == LAB and seen["fake"] == 0 and seen["first"].startswith('<a name="top">'), seen
