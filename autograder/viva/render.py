@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
@@ -22,6 +23,8 @@ from pygments.lexers import PythonLexer
 from autograder.course import pages
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+#: CSP ``img-src`` of the sheets and cohort pages: their own PNGs (file://) and data URIs.
+PAGE_IMAGES = "'self' data:"
 CODE_CLASS = "hl"
 
 
@@ -41,10 +44,15 @@ def environment() -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.globals.update(pct=pct, points=points)
+    env.globals.update(pct=pct, points=points, csp_meta=csp_meta)
     env.filters.update(inline_html=inline_html, code_html=code_html, css_string=css_string,
                        md=pages.markdown_text, md_code=pages.markdown_code, md_fence=pages.markdown_fence)
     return env
+
+
+def csp_meta() -> Markup:
+    """The pages' Content-Security-Policy: no script at all, images only from the page's folder or inline."""
+    return Markup(pages.csp_meta(images=PAGE_IMAGES))
 
 
 def base_css() -> str:

@@ -9,113 +9,18 @@ checks can fail. The whole-course test autogrades one submission with plain nbgr
 from __future__ import annotations
 
 import base64
+import html
 import hashlib
-import http.server
 import re
-import shutil
-import threading
-from pathlib import Path
 
 import pytest
 
 from autograder.course import nbgrader, pages
+from tests.browser import SCREENSHOTS, beacon, browser, remote, visit  # noqa: F401  (fixtures)
 from tests.cohort.cohort import LAB, clean_fills, make_course
 from tests.cohort.hostile import FAKE_SCORE, LOG, PWNED, add_payloads, markdown_payloads
 
-REPO = Path(__file__).resolve().parents[2]
-SCREENSHOTS = REPO / "build" / "screenshots"
 STUDENT = "mallory"
-
-
-# --------------------------------------------------------------------------- a loopback beacon
-
-class Beacon:
-    """An HTTP server on 127.0.0.1 that records every path asked of it (a request leaving the page)."""
-
-    def __init__(self):
-        hits = self.hits = []
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
-                hits.append(self.path)
-                self.send_response(204)
-                self.end_headers()
-
-            do_POST = do_GET
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture(scope="module")
-def beacon():
-    server = Beacon()
-    yield server
-    server.close()
-
-
-# --------------------------------------------------------------------------- the browser
-
-def _chromium_path() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        pytest.skip("no chromium on this machine (Debian: apt-get install chromium): the browser checks need it")
-    return path
-
-
-@pytest.fixture(scope="module")
-def browser():
-    path = _chromium_path()
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (requirements.txt)")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=path, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
-
-
-def visit(browser, url: str, screenshot: str | None = None) -> dict:
-    """Open ``url``, let it settle (MathJax included), poke the payloads; what the page did."""
-    page = browser.new_page()
-    console, requests, blocked = [], [], []
-    page.on("console", lambda m: console.append(m.text))
-    page.on("request", lambda r: requests.append(r.url))
-    page.on("requestfailed", lambda r: blocked.append(r.url) if r.failure == "csp" else None)
-    page.goto(url, wait_until="load")
-    page.evaluate("() => (window.MathJax && MathJax.startup && MathJax.startup.promise) || null")
-    for element in page.locator("text=hover me").all():
-        element.hover()
-    for link in page.locator("a[href^='javascript:'], svg a, mjx-container a").all():
-        link.click(no_wait_after=True, force=True)
-    page.wait_for_timeout(300)
-    seen = page.evaluate("""() => ({
-        ran: Object.keys(window).filter(k => k.startsWith('%s')).sort(),
-        title: document.title,
-        first: document.body.firstElementChild ? document.body.firstElementChild.outerHTML.slice(0, 80) : '',
-        heading: (document.querySelector('h4') || {}).textContent || '',
-        fake: [...document.querySelectorAll('h1')].filter(h => h.textContent.trim() === '%s').length,
-        math: document.querySelectorAll('mjx-container').length,
-    })""" % (PWNED, FAKE_SCORE))
-    if screenshot:  # the top (the grader's score) and the payloads, as a person would see them
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.evaluate("window.scrollTo(0, 0)")
-        page.screenshot(path=str(SCREENSHOTS / f"{screenshot}_top.png"))
-        page.locator("text=My answers").first.scroll_into_view_if_needed()
-        page.screenshot(path=str(SCREENSHOTS / f"{screenshot}_payloads.png"))
-    page.close()
-    return dict(seen, console=console, requests=[u for u in requests if u not in blocked])
-
-
-def remote(requests: list[str]) -> list[str]:
-    """The requests that left the machine's files (a CSP-blocked one never left: not listed)."""
-    return [u for u in requests if not u.startswith(("file://", "data:"))]
 
 
 # --------------------------------------------------------------------------- the feedback page
@@ -166,6 +71,27 @@ def test_hostile_feedback_page_runs_no_student_script_in_a_browser(feedback, bro
     assert 0 < score < max_score  # cam's half, not the 28/28 the payloads claim
     assert seen["math"] >= 2, "MathJax (the page's own script) did not typeset the student's math"
     assert remote(seen["requests"]) == [] and f"/{STUDENT}" not in "".join(beacon.hits), remote(seen["requests"])
+
+
+@pytest.mark.notebook
+@pytest.mark.xdist_group("safe_pages")
+def test_ta_report_of_a_hostile_name_runs_nothing_in_a_browser(feedback, browser, tmp_path):
+    """The TA report escapes names (and carries the scriptless CSP): a student named like a payload."""
+    from nbgrader.api import Gradebook
+
+    from autograder.cohort.gradebook import db_url
+    from autograder.cohort.report import write_report
+
+    page, _, _ = feedback
+    root = page.parents[3]
+    with Gradebook(db_url(root)) as gb:
+        gb.update_or_create_student(STUDENT, first_name=f"<script>window.{PWNED}report=1</script>",
+                                    last_name=f'<img src=x onerror="window.{PWNED}report_img=1">')
+    report = write_report(root, LAB, tmp_path / "report")
+    text = report.read_text(encoding="utf-8")
+    assert pages.own_scripts_only(text, ()) == [] and "script-src 'none'" in html.unescape(text)
+    seen = visit(browser, report.as_uri(), screenshot="report_hostile")
+    assert seen["ran"] == [] and remote(seen["requests"]) == [], seen
 
 
 # --------------------------------------------------------------------------- each defence alone

@@ -4,6 +4,7 @@ renderer (mistune, nbconvert's own) turns into HTML without a single tag from th
 whose tables and code blocks keep their shape. In-process, no notebook runs."""
 from __future__ import annotations
 
+import html
 import re
 from datetime import datetime, timezone
 
@@ -14,11 +15,12 @@ from autograder.viva.bank import questions_for
 from autograder.viva.records import Failure, FunctionRecord, LabRecord, StudentRecord
 from autograder.viva.selection import Chosen
 from autograder.viva.sheets import Flag, LabView, Sheet, render_html, render_markdown
+from tests.browser import browser, remote, visit  # noqa: F401  (fixture)
 
 LAB = "lab01_neurons_losses"
-SCRIPT = "<script>window.__pwned=1</script>"
-IMG = '<img src=x onerror="window.__pwned=2">'
-LINK = "[my score: 28/28](javascript:window.__pwned=3)"
+SCRIPT = "<script>window.__pwned_sheet=1</script>"
+IMG = '<img src=x onerror="window.__pwned_sheet_img=1">'
+LINK = "[my score: 28/28](javascript:window.__pwned_sheet_link=1)"
 CODE = f'def sigmoid(z):\n    """{SCRIPT}\n```\n{IMG}\n```"""\n    return 1 / (1 + np.exp(-z))\n'
 
 
@@ -60,6 +62,16 @@ def test_html_sheet_escapes_the_same_submission():
     page = render_html(hostile_sheet())
     assert pages.own_scripts_only(page, ()) == []
     assert not re.search(r"<img\b[^>]*onerror", page, flags=re.I) and "&lt;script&gt;" in page
+
+
+def test_html_sheet_runs_nothing_in_a_browser(browser, tmp_path):
+    page = tmp_path / "sheet.html"
+    page.write_text(render_html(hostile_sheet()), encoding="utf-8")
+    text = html.unescape(page.read_text(encoding="utf-8"))
+    assert 'http-equiv="Content-Security-Policy"' in text and "script-src 'none'" in text
+    seen = visit(browser, page.as_uri(), screenshot="viva_sheet_hostile")
+    assert seen["ran"] == [] and remote(seen["requests"]) == [], seen
+    assert seen["title"].startswith("Viva review sheet: Mallory <img")  # the name, shown as text
 
 
 def test_markdown_helpers():
