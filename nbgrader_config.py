@@ -48,6 +48,12 @@ c.AssignLatePenalties.plugin_class = LatePenalty
 # `dlcourse course-grades` weighs code and lab vivas with autograder.workflows.course_grades.LabGrade, whose
 # options default to the calendar's lab_grade: (e.g. c.LabGrade.code_percent = 60 would override it).
 
+# The feedback page runs no script from a submission (nbgrader's template keeps them live): a safe
+# template that sanitises markdown and outputs, a Content-Security-Policy, MathJax from a local copy.
+from autograder.cohort.feedback_page import configure as _safe_feedback_page  # noqa: E402
+
+_safe_feedback_page(c)
+
 # `dlcourse collect` (and `nbgrader zip_collect`) read student and file from each uploaded file's
 # name. The default is Moodle's "Download all submissions" naming, "<Full Name>_<participant>_
 # assignsubmission_file_<file>" (Moodle 4.1 and later: "..._assignsubmission_file/<file>"); `dlcourse collect --pattern classroom` or any regexp overrides it.

@@ -127,8 +127,13 @@ def _add_ta_commands(sub) -> None:
                    help="run every worker's canary again even where its environment passed before")
     p.add_argument("--force", action="store_true", help="regrade even what is unchanged since the last grade")
     p.add_argument("--wall-s", type=int, default=None, help="wall-clock limit per notebook (s)")
-    p.add_argument("--memory-mib", type=int, default=None, help="kernel memory limit (MiB)")
+    p.add_argument("--memory-mib", type=int, default=None,
+                   help="kernel memory limit: resident, shared memory, tmpfs, open files together (MiB)")
+    p.add_argument("--tasks", type=int, default=None, help="processes and threads a kernel may run together")
+    p.add_argument("--cpus", type=float, default=None, help="a kernel's CPU share (CPUs; needs a cpu cgroup)")
     p.add_argument("--output-bytes", type=int, default=None, help="output kept per cell (bytes)")
+    p.add_argument("--notebook-output-bytes", type=int, default=None,
+                   help="output of a whole notebook (bytes); past it the kernel is stopped")
     p.add_argument("--cell-timeout-s", type=int, default=None, help="per-cell timeout (default: nbgrader_config.py)")
     p.add_argument("--startup-s", type=int, default=None, help="seconds a kernel may take to start")
     p.add_argument("--disk-mib", type=int, default=None, help="what a notebook may write into its folder (MiB)")
@@ -257,7 +262,8 @@ def _grade(args) -> int:
     from autograder.cohort.grade import run_grade
 
     overrides = {k: v for k, v in (("wall_s", args.wall_s), ("memory_mib", args.memory_mib),
-                                   ("output_bytes", args.output_bytes),
+                                   ("output_bytes", args.output_bytes), ("tasks", args.tasks), ("cpus", args.cpus),
+                                   ("notebook_output_bytes", args.notebook_output_bytes),
                                    ("cell_timeout_s", args.cell_timeout_s), ("startup_s", args.startup_s),
                                    ("disk_mib", args.disk_mib)) if v is not None}
     try:

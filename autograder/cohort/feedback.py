@@ -5,6 +5,9 @@ test code is removed (plain ``nbgrader generate_feedback`` does the same on this
 test cell's outputs, the failure messages, stay. After writing, every file is checked for grading-side
 text (:func:`autograder.course.leaks.feedback_leaks`: hidden-test markers, the grader's own code, which a
 kernel could read and print), and one that holds some is deleted and reported rather than handed out.
+The pages run no code of the student's: ``nbgrader_config.py`` renders them with the safe template of
+:mod:`autograder.cohort.feedback_page` (sanitised markdown and outputs, a Content-Security-Policy,
+MathJax from a local copy next to each page).
 
 A submission that could not be run (a corrupt upload, the notebook missing or renamed: ``dlcourse grade``
 gave it 0 without executing it) has no autograded notebook, so nbgrader writes no page for it; this

@@ -54,25 +54,20 @@ def _grade_ids(nb) -> set[str]:
 
 
 def diagnose(submitted, executed, status: dict) -> list[str]:
-    """Reasons worth a TA's attention, from the submitted and executed notebooks and the run status."""
+    """Reasons worth a TA's attention, from the grader's own observations only: the run status (stop
+    reason, cells interrupted at their timeout, cells whose output was capped, all recorded by the
+    executor) and the grade cells missing from the submission. Nothing the kernel printed or raised
+    counts: a kernel can print any text and raise an exception of any name."""
     reasons = []
     if status.get("status") not in (None, "ok"):
         reasons.append(status.get("reason", status["status"]))
     missing = sorted(_grade_ids(executed) - _grade_ids(submitted)) if submitted is not None else []
     if missing:
         reasons.append(f"cells deleted by the student, restored from the source: {', '.join(missing)}")
-    timed_out, capped = [], []
-    for cell in executed.cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id", "?")
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "error" and out.get("ename") == "CellTimeoutError":
-                timed_out.append(gid)
-            if out.get("output_type") == "stream" and "[dlcourse: output over" in out.get("text", ""):
-                capped.append(gid)
-    if timed_out:
-        reasons.append(f"cell(s) ran past the per-cell timeout: {', '.join(timed_out)}")
-    if capped:
-        reasons.append(f"output capped in: {', '.join(capped)}")
+    if status.get("timed_out"):
+        reasons.append(f"cell(s) ran past the per-cell timeout: {', '.join(status['timed_out'])}")
+    if status.get("capped"):
+        reasons.append(f"output capped in: {', '.join(status['capped'])}")
     return reasons
 
 

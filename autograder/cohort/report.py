@@ -27,7 +27,7 @@ from nbgrader.api import Gradebook
 from autograder.cohort.lms_export import GradeItem, identifier_for, roster_students, write_lms_csv
 from autograder.cohort.pipeline import Pipeline
 from autograder.cohort.report_table import write_students_page
-from autograder.course import nbgrader
+from autograder.course import nbgrader, pages
 from autograder.course.schedule import find_calendar, from_gradebook
 
 
@@ -152,7 +152,7 @@ def write_report(root: Path, lab: str, out: Path | None = None) -> Path:
         f"<tr><td>{esc(s['question'])}</td><td class=n>{s['points']:g}</td><td class=n>{s['mean']:.2f}</td>"
         f"<td class=n>{100 * s['full_marks_rate']:.0f}%</td></tr>" for s in stats)
     mean_total = sum(r["score"] for r in rows) / len(rows)
-    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>{esc(lab)} report</title>
+    page = f"""<!doctype html><html><head><meta charset="utf-8">{pages.csp_meta(images="'self' data:")}<title>{esc(lab)} report</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:.2em .5em}}td.n{{text-align:right}}</style></head><body>
 <h1>{esc(lab)}: grading report</h1>

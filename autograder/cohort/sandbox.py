@@ -6,8 +6,12 @@ With bubblewrap the kernel sees a file system built from an allow-list, nothing 
   the course venv, the student toolkit ``labkit/``, and the *kernel side* of the autograder: the
   folder ``autograder/kernel/`` as a whole and the package's entry point ``autograder/__init__.py``
   (:data:`KERNEL_SIDE`); nothing else of ``autograder/`` exists in the sandbox;
-* read-write: the working copy of this one submission, the kernel's connection sockets, and a
-  private ``/tmp`` (tmpfs, capped);
+* read-write, each a size-limited tmpfs (memory, never the host's disk; charged to the kernel's
+  memory cgroup where there is one, :mod:`autograder.cohort.cgroups`): the working copy of this one
+  submission (``disk_mib``; the worker's folder is copied in when the kernel starts, and nothing is
+  written back), a private ``/tmp`` and ``/dev/shm``; ``/dev`` itself is read-only. The kernel's
+  connection sockets are in a folder of its own on the host's ``/dev/shm`` (off the host's disk; the
+  watchdog stops a kernel that writes files there);
 * absent: ``solutions/``, ``source/``, the gradebook, ``.dlcourse/``, every other student's folder,
   the TA's home and environment variables.
 
@@ -31,10 +35,12 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.cohort.limits import Limits
+from autograder.kernel import reports
 from autograder.course import REPO
 
 #: All of ``autograder/`` that the kernel sees: the entry point ``check`` and the kernel-side folder.
@@ -46,8 +52,12 @@ ENV_KEEP = ("LANG", "LC_ALL", "LC_CTYPE", "OMP_NUM_THREADS", "MKL_NUM_THREADS", 
             "MPLBACKEND", "NBGRADER_EXECUTION", "CUDA_VISIBLE_DEVICES", "DLCOURSE_CASES",
             "DLCOURSE_GRADING_GPU", "DLCOURSE_DEVICE", "CUBLAS_WORKSPACE_CONFIG", "PYTHONDONTWRITEBYTECODE")
 SANDBOX_UID = 65534
+#: Processes and threads a kernel may run together (pids cgroup, else the watchdog).
 PROCESSES = 256
 TMP_MIB = 256
+SHM_MIB = 64
+#: Where the worker's copy of the submission is seen inside the sandbox, read-only, to copy it from.
+SEED_DIR = "/run/dlcourse-seed"
 
 
 @dataclass(frozen=True)
@@ -66,7 +76,8 @@ class Sandbox:
         rlimits = rlimit_args(limits, use_gpu)
         if not self.active:
             return rlimits + argv
-        return bwrap_args(workdir, ipc_dir, use_gpu) + rlimits + argv
+        seed = ["/bin/sh", "-c", f'cp -R {SEED_DIR}/. . && exec "$@"', "dlcourse-seed"]
+        return bwrap_args(workdir, ipc_dir, use_gpu, disk_mib=limits.disk_mib) + seed + rlimits + argv
 
     def environment(self, env: dict) -> dict:
         """The kernel's environment: an allow-list inside the sandbox, ``env`` unchanged outside it."""
@@ -126,17 +137,35 @@ def _gpu_binds() -> list[str]:
     return args
 
 
-def bwrap_args(workdir: Path, ipc_dir: Path, use_gpu: bool) -> list[str]:
-    """The bubblewrap command line up to (not including) the command it runs."""
+def bwrap_args(workdir: Path, ipc_dir: Path, use_gpu: bool, disk_mib: int | None = None) -> list[str]:
+    """The bubblewrap command line up to (not including) the command it runs.
+
+    With ``disk_mib`` the working copy is a tmpfs of that size at ``workdir``'s path, and ``workdir``
+    is seen read-only at :data:`SEED_DIR` (the command copies it in); without, ``workdir`` is bound
+    read-write (the availability probe).
+    """
     args = [shutil.which("bwrap") or "bwrap", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
             "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
-            "--hostname", "grading", "--die-with-parent", "--setenv", "JPY_PARENT_PID", "1", "--proc", "/proc", "--dev", "/dev",
+            "--hostname", "grading", "--die-with-parent", "--setenv", "JPY_PARENT_PID", "1", "--proc", "/proc",
+            "--dev", "/dev", "--size", str(SHM_MIB * 1024 * 1024), "--tmpfs", "/dev/shm",
             "--size", str(TMP_MIB * 1024 * 1024), "--tmpfs", "/tmp"]
     args += _system_binds() + _course_binds()
     if use_gpu:
         args += _gpu_binds()
-    args += ["--bind", str(workdir), str(workdir), "--bind", str(ipc_dir), str(ipc_dir), "--chdir", str(workdir), "--"]
+    if disk_mib is None:
+        args += ["--bind", str(workdir), str(workdir)]
+    else:
+        args += ["--ro-bind", str(workdir), SEED_DIR, "--size", str(disk_mib * 1024 * 1024), "--tmpfs", str(workdir)]
+    args += ["--bind", str(ipc_dir), str(ipc_dir), "--remount-ro", "/dev", "--chdir", str(workdir), "--"]
     return args
+
+
+def ipc_parent() -> str:
+    """Where kernels' connection folders go: the host's ``/dev/shm`` (memory, off the disk) if usable."""
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK):
+        return str(shm)
+    return tempfile.gettempdir()
 
 
 @functools.lru_cache(maxsize=None)
@@ -204,11 +233,36 @@ def describe(sandbox: Sandbox, limits: Limits, cluster=None) -> list[tuple[str, 
         ("file-size, CPU-time, open-file limits", bool(shutil.which("prlimit")),
          f"prlimit: files ≤ {limits.disk_mib} MiB, CPU ≤ {2 * limits.wall_s} s, 1024 open files, no core dumps"
          if shutil.which("prlimit") else "prlimit not found"),
-        ("memory, process, wall-clock, disk, output limits", True,
-         f"watchdog: {limits.memory_mib} MiB resident, {PROCESSES} processes, {limits.wall_s} s per notebook, "
-         f"{limits.disk_mib} MiB written, {limits.output_bytes // 1000} kB output per cell"),
         (CLUSTER_ROW, kind in ("local", "tls"), cluster_how),
         (WORKERS_ROW, True,
          "canary: every worker grades the lab's reference (full) and blank (zero) first, cached per environment; "
          "results come back as JSON text, read with msgpack only and checked against their job"),
+    ] + limit_rows(sandbox, limits)
+
+
+def limit_rows(sandbox: Sandbox, limits: Limits) -> list[tuple[str, bool, str]]:
+    """The kernel's resource limits as protection rows: a cgroup's hard limit, or the watchdog's."""
+    from autograder.cohort import cgroups
+
+    sup = cgroups.support()
+    mem, pids, cpu = (sup.has(c) for c in ("memory", "pids", "cpu"))
+    box = sandbox.active
+    return [
+        ("memory: resident, shared memory, tmpfs, memfd, deleted open files", mem,
+         f"{sup.describe('memory')}: {limits.memory_mib} MiB for all of it" if mem else
+         f"watchdog only ({sup.describe('memory')}): resident memory, tmpfs, memfd and deleted open files "
+         f"over {limits.memory_mib} MiB stop the kernel; SysV shared memory is not counted"),
+        ("processes and threads", pids,
+         f"{sup.describe('pids')}: {limits.tasks} together" if pids else
+         f"watchdog only ({sup.describe('pids')}): more than {limits.tasks} processes and threads stop the kernel"),
+        ("CPU share", cpu,
+         f"{sup.describe('cpu')}: {limits.cpus:g} CPU" if cpu else f"not bounded ({sup.describe('cpu')})"),
+        ("writable places are size-limited tmpfs, /dev read-only", box,
+         f"working copy {limits.disk_mib} MiB (the disk quota), /tmp {TMP_MIB} MiB, /dev/shm {SHM_MIB} MiB, in memory; "
+         "the connection folder is on the host's /dev/shm" if box else
+         f"no sandbox{'' if box else f' ({sandbox.why})'}: the watchdog counts the working copy and deleted open files"),
+        ("wall-clock, disk, output limits", True,
+         f"{limits.wall_s} s per notebook, {limits.disk_mib} MiB written, output {limits.output_bytes // 1000} kB per cell "
+         f"and {limits.notebook_output_bytes // 1_000_000} MB per notebook (display updates included), "
+         f"messages over {(reports.MAX_BYTES + 1_000_000) // 1_000_000} MB refused"),
     ]

@@ -1,5 +1,9 @@
 """Rendering helpers shared by the review sheets and the cohort pages: the Jinja2 environment of
-``autograder/viva/templates/``, Pygments highlighting, the tiny inline Markdown of question texts, PDF."""
+``autograder/viva/templates/``, Pygments highlighting, the tiny inline Markdown of question texts, PDF.
+
+HTML templates autoescape; the Markdown sheet passes what came from a submission (names, code,
+exception messages) through ``md``, ``md_code`` and ``md_fence`` (:mod:`autograder.course.pages`), so
+no raw HTML from a submission reaches a Markdown viewer."""
 from __future__ import annotations
 
 import html
@@ -11,11 +15,16 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
+from autograder.course import pages
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+#: CSP ``img-src`` of the sheets and cohort pages: their own PNGs (file://) and data URIs.
+PAGE_IMAGES = "'self' data:"
 CODE_CLASS = "hl"
 
 
@@ -35,9 +44,15 @@ def environment() -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.globals.update(pct=pct, points=points)
-    env.filters.update(inline_html=inline_html, code_html=code_html, css_string=css_string)
+    env.globals.update(pct=pct, points=points, csp_meta=csp_meta)
+    env.filters.update(inline_html=inline_html, code_html=code_html, css_string=css_string,
+                       md=pages.markdown_text, md_code=pages.markdown_code, md_fence=pages.markdown_fence)
     return env
+
+
+def csp_meta() -> Markup:
+    """The pages' Content-Security-Policy: no script at all, images only from the page's folder or inline."""
+    return Markup(pages.csp_meta(images=PAGE_IMAGES))
 
 
 def base_css() -> str:
