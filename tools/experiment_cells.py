@@ -43,7 +43,22 @@ def _stores(node) -> set[str]:
 
 
 def _loads(node) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    """Global names ``node`` reads: inside a function or lambda, its parameters and local names are not."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        args = node.args
+        params = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
+        params |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+        body = node.body if isinstance(node.body, list) else [node.body]
+        local = params | {n.id for b in body for n in ast.walk(b) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        inner = set().union(*(_loads(b) for b in body)) if body else set()
+        outer = set().union(*(_loads(d) for d in getattr(node, "decorator_list", [])), *(_loads(d) for d in args.defaults + [d for d in args.kw_defaults if d is not None]))
+        return (inner - local) | outer
+    names = set()
+    for child in ast.iter_child_nodes(node):
+        names |= _loads(child)
+    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+        names.add(node.id)
+    return names
 
 
 def statements(source: str) -> list:
