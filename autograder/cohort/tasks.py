@@ -81,7 +81,10 @@ class Outcome:
 
 #: Bounds on what a worker may send back (a notebook with capped outputs is far below them).
 MAX_OUTCOME_BYTES = 256 << 20
-_STATUS_FIELDS = {"status": str, "reason": str, "seconds": (int, float), "run_seed": int, "sandbox": str}
+_STATUS_FIELDS = {"status": str, "reason": str, "seconds": (int, float), "run_seed": int, "sandbox": str,
+                  # what the executor saw (execute.GuardedExecute.status_details): cell labels, output total
+                  "timed_out": list, "capped": list, "output_bytes": int}
+_LIST_ITEMS = (str, int)  # the items of a list field: cell labels or indices, nothing nested
 
 
 class BadOutcome(ValueError):
@@ -119,7 +122,8 @@ def outcome_from_json(text, job: Job) -> Outcome:
     for name in job.notebooks:
         status = data["status"][name]
         if not isinstance(status, dict) or not set(status) <= set(_STATUS_FIELDS) or "status" not in status or \
-                any(not isinstance(v, _STATUS_FIELDS[k]) for k, v in status.items()):
+                any(not isinstance(v, _STATUS_FIELDS[k]) for k, v in status.items()) or \
+                any(not isinstance(item, _LIST_ITEMS) for v in status.values() if isinstance(v, list) for item in v):
             raise BadOutcome(f"the worker's status of {name} is not a status: {str(status)[:200]}")
         if status.get("run_seed", job.run_seed) != job.run_seed:
             raise BadOutcome(f"the worker graded {name} with another run seed than the job's")
