@@ -16,13 +16,12 @@ lines. In test cells, this keeps an error's last line (``NameError: name 'f' is 
 drops the quoted code.
 
 :class:`MarkExperiments`: sanitising, after the source's locked cells are restored. A lab's
-demonstrations (training comparisons, plots) are locked cells whose first line is
-:data:`EXPERIMENT_MARKER`; they grade nothing and define nothing a later cell uses, so grading and
-validation skip them (nbclient's ``skip_cells_with_tag``, set to :data:`EXPERIMENT_TAG` for
-``nbgrader`` and for ``dlcourse grade``) while students run them in JupyterLab. The tag is set here
-from the restored source, never taken from the submission: a student who tagged a test cell to have
-it skipped (a skipped test cell has no error, which plain nbgrader would score as passed) loses the
-tag, and so does any cell of the student's own.
+demonstrations (training comparisons, plots) are cells whose first line is :data:`EXPERIMENT_MARKER`
+(:func:`is_experiment`); they grade nothing and define nothing a later cell uses, so autograding skips
+them (nbclient's ``skip_cells_with_tag``, set to :data:`EXPERIMENT_TAG` for ``nbgrader autograde``
+and for ``dlcourse grade``) while students run them in JupyterLab. The tag is set here from each
+cell's source, never taken from the submission's tags: a student who tagged a test cell to have it
+skipped (a skipped test cell has no error, which plain nbgrader would score as passed) loses the tag.
 
 :class:`ApplyCalendar`: while sanitising a submission for autograding (plain ``nbgrader autograde`` and
 ``dlcourse grade`` alike), sets the lab's due date and this student's extension from the course calendar
@@ -55,10 +54,18 @@ SKIP_TAGS = (EXPERIMENT_TAG, "skip-execution")
 
 
 def is_experiment(cell) -> bool:
-    """A locked, non-graded code cell whose first line starts with :data:`EXPERIMENT_MARKER`."""
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return (cell.get("cell_type") == "code" and bool(meta.get("locked")) and not meta.get("grade")
-            and not meta.get("solution") and cell.get("source", "").lstrip().startswith(EXPERIMENT_MARKER))
+    """A code cell whose first line starts with :data:`EXPERIMENT_MARKER` and that is either locked and
+    non-graded (its source is the lab's, restored by nbgrader) or a plain cell without nbgrader metadata
+    (the lab's demonstrations that students may edit and rerun). Never a test cell or a solution cell.
+
+    Skipping a plain cell gives a student nothing deleting it would not: a plain cell defines no graded
+    function and scores nothing, and test cells, which decide the score, are never skipped."""
+    if cell.get("cell_type") != "code" or not cell.get("source", "").lstrip().startswith(EXPERIMENT_MARKER):
+        return False
+    meta = cell.get("metadata", {}).get("nbgrader")
+    if not meta:
+        return True
+    return bool(meta.get("locked")) and not meta.get("grade") and not meta.get("solution")
 
 
 class RestoreMissingCells(OverwriteCells):

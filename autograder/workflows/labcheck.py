@@ -17,6 +17,10 @@ from autograder.cohort.gradebook import cell_scores
 from autograder.course.submissions import build_submission, solution_code
 
 
+#: A tag no cell carries: the reference's timed run skips nothing (its experiments included).
+RUN_EVERYTHING = "dlcourse-run-every-cell"
+
+
 def check_lab(lab: str, root: Path | None = None, extra: dict[str, dict[str, str]] | None = None,
               via_dlcourse: bool = True) -> dict:
     """Autograde the reference and blank submissions of ``lab`` (plus ``extra`` students' fills).
@@ -34,10 +38,11 @@ def check_lab(lab: str, root: Path | None = None, extra: dict[str, dict[str, str
         students[name] = {**reference, **fills}
     for student, fills in students.items():
         build_submission(release, notebook_path(root, "submitted", lab, student), fills)
-    # The reference alone first, timed (nbgrader start-up included, so this over-estimates the
-    # notebook's own run time); then everyone else (nbgrader skips what is already autograded).
+    # The reference alone first, timed, with its experiments (what a student's "Run all" costs;
+    # nbgrader start-up included, so this over-estimates the notebook's own run time); then everyone
+    # else as grading runs them, experiments skipped (nbgrader skips what is already autograded).
     t0 = time.perf_counter()
-    nbgrader("autograde", lab, "--student", "reference", root=root)
+    nbgrader("autograde", lab, "--student", "reference", f"--Execute.skip_cells_with_tag={RUN_EVERYTHING}", root=root)
     reference_seconds = time.perf_counter() - t0
     nbgrader("autograde", lab, root=root)
     out = {student: cell_scores(root, lab, student) for student in students}

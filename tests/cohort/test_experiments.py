@@ -25,8 +25,11 @@ def _cell(source, tags=(), **nbgrader_meta):
            points=1), False),  # a test cell the student tagged to have it skipped
     (_cell(f"{EXPERIMENT_MARKER}\nmy_helper = 1", tags=[EXPERIMENT_TAG], locked=False), False),  # the student's own
     (_cell(f"{EXPERIMENT_MARKER}\ndef f(): ...", locked=False, solution=True), False),  # a solution cell
+    (_cell(f"{EXPERIMENT_MARKER}\ncheck(f, 'lab.f', points=1)", locked=True, grade=True, points=1), False),
+    (nbformat.v4.new_code_cell(f"{EXPERIMENT_MARKER}: K = 2 codes\nplot()"), True),  # a plain demonstration cell
+    (nbformat.v4.new_code_cell("plot()  # " + EXPERIMENT_MARKER), False),  # the marker must be the first line
 ])
-def test_only_locked_demonstration_cells_are_tagged(cell, skipped):
+def test_only_demonstration_cells_are_tagged(cell, skipped):
     out, _ = MarkExperiments().preprocess_cell(cell, {}, 0)
     assert (EXPERIMENT_TAG in out.metadata.get("tags", [])) is skipped
     assert "skip-execution" not in out.metadata.get("tags", [])
