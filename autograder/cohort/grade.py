@@ -381,11 +381,11 @@ def run_grade(root: Path, labs: list[str], *, scheduler: str | None = None, work
     from autograder.cohort.sandbox import choose, describe
 
     timings = {"python": _seconds_since_process_start()}
+    mode = cluster_mode(scheduler, insecure_cluster)  # refuse an unsafe address before anything else
     for lab in labs:  # what is missing, before the protections table and a cluster
         require_gradebook(root, f"grade {lab}", lab, released=True)
         require_submissions(root, lab, f"grade {lab}")
     limits = replace(Limits(), **(limit_overrides or {}))
-    mode = cluster_mode(scheduler, insecure_cluster)  # refuse an unsafe address before anything runs
     credentials = Path(credentials) if credentials else default_folder(root)
     t = time.monotonic()
     here = choose(sandbox)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                            TimeRemainingColumn)
 from rich.table import Table
@@ -28,9 +29,12 @@ def literal(value, style: str = "") -> Text:
 
 def literal_table(title: str, columns: list[str], rows, **kwargs) -> Table:
     """A table whose title and cells are all :func:`literal` (a cell may be given as ``Text`` already)."""
+    rows = [tuple(row) for row in rows]
     table = Table(title=literal(title), **kwargs)
-    for col in columns:
-        table.add_column(literal(col), overflow="fold")
+    # the first column names the row (a student, a file): kept whole, however narrow the console
+    key_width = min(40, max([len(str(columns[0]))] + [len(str(row[0])) for row in rows if row]))
+    for i, col in enumerate(columns):
+        table.add_column(literal(col), overflow="fold", min_width=key_width if i == 0 else None)
     for row in rows:
         table.add_row(*(cell if isinstance(cell, Text) else literal(cell) for cell in row))
     return table
@@ -59,7 +63,7 @@ class CountProgress:
         self.started = self._last_line = clock()
         self._last_done, self._printed = 0, False
         self.progress = Progress(
-            TextColumn(literal(label, "bold")), TextColumn(literal(verb)), BarColumn(), MofNCompleteColumn(),
+            TextColumn(f"[bold]{escape(label)}[/bold] {escape(verb)}"), BarColumn(), MofNCompleteColumn(),
             TextColumn("[red]{task.fields[problems]}"), TimeElapsedColumn(),
             TextColumn("ETA"), TimeRemainingColumn(), console=self.console, transient=False,
             disable=not self.live)

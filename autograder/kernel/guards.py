@@ -11,16 +11,24 @@ from __future__ import annotations
 import contextlib
 import io
 import sys
+import threading
 import types
 import warnings
 from typing import Callable, Iterator
 
 
+_QUIET = threading.RLock()  # one quiet() block at a time in this process (nested ones in one thread)
+
+
 @contextlib.contextmanager
 def quiet() -> Iterator[None]:
-    """Redirect stdout/stderr and record warnings for the duration of the block."""
+    """Redirect stdout/stderr and record warnings for the duration of the block.
+
+    Both are process-wide: two threads whose blocks overlapped would restore each other's sink, and the
+    process's stdout would stay a ``StringIO`` (a grading run's final table vanished that way when the
+    driver drew a lab's expected outputs while a worker thread judged). One block at a time, then."""
     sink = io.StringIO()
-    with warnings.catch_warnings(record=True):
+    with _QUIET, warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
         with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
             yield

@@ -63,6 +63,8 @@ class Meter:
 
     def __enter__(self) -> "Meter":
         self.me = psutil.Process()
+        # processes this one had already (a session's cluster workers): not the kernel's, not leftovers
+        self.before = frozenset(p.pid for p in self.me.children(recursive=True))
         self.base_shmem, self.base_used = _shmem(), _host_used()
         self.base_disk = shutil.disk_usage(tempfile.gettempdir()).used
         self.peak = Readings(driver_rss=self.me.memory_info().rss)
@@ -72,7 +74,7 @@ class Meter:
         return self
 
     def _sample(self) -> None:
-        kids = [p for p in self.me.children(recursive=True)]
+        kids = [p for p in self.me.children(recursive=True) if p.pid not in self.before]
         # the connection folders count as disk unless they are on the host's /dev/shm (memory: Shmem)
         ipc = [] if ipc_parent() == "/dev/shm" else sorted(Path(ipc_parent()).glob("dlcourse-ipc-*"))
         folders = list(self.folders) + ipc
@@ -100,12 +102,13 @@ class Meter:
         self._thread.join()
 
 
-def leftovers() -> list[str]:
-    """Processes of this process still alive, and kernel cgroups of this process still on the host."""
+def leftovers(before: frozenset = frozenset()) -> list[str]:
+    """Processes of this process still alive (other than those in ``before``, e.g. :attr:`Meter.before`),
+    and kernel cgroups of this process still on the host."""
     from autograder.cohort import cgroups
 
     left = [f"process {p.pid} ({p.name()})" for p in psutil.Process().children(recursive=True)
-            if p.status() != psutil.STATUS_ZOMBIE]
+            if p.pid not in before and p.status() != psutil.STATUS_ZOMBIE]
     for base in set(cgroups.support().bases.values()):
         left += [f"cgroup {d}" for d in base.glob(f"{cgroups.PREFIX}{os.getpid()}-*")]
     return left

@@ -156,7 +156,7 @@ def test_every_student_has_a_grade(graded, attacks):
     for student in CLEAN + _ids(attacks):
         assert cell_scores(graded.root, LAB, student), f"{student} has no grade"
         assert graded.record(student)["status"] in ("graded", "zero"), graded.record(student)
-        assert student in graded.stdout
+        assert student in graded.stdout, graded.stdout[-6000:]
 
 
 # --------------------------------------------------------------------------- (b) no unearned point

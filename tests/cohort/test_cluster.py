@@ -111,9 +111,12 @@ def test_the_canary_runs_once_per_worker_environment(tmp_path):
     from tests.cohort.cohort import LAB
     from tests.cohort.outside_attacks import Setting
 
+    import autograder.cohort.tasks as tasks
+
     root = Setting(None, tmp_path).course()
     limits, config = Limits(cell_timeout_s=30), load_config(root)
     client, cluster = connect(ClusterMode("local"), 1)
+    original = tasks.score_notebook  # the local worker runs in this process: its rewrap is ours to undo
     try:
         workers = sorted(client.scheduler_info(n_workers=-1)["workers"])
 
@@ -129,6 +132,7 @@ def test_the_canary_runs_once_per_worker_environment(tmp_path):
         assert ran == 2 and changed != keys
         assert check() == (changed, 0)
     finally:
+        tasks.score_notebook = original
         client.close()
         cluster.close()
 

@@ -68,7 +68,7 @@ def run_bounded(tmp_path: Path, name: str, cells: list[str], limits: Limits = LI
     assert peak.kernel_memory < HOST_MEMORY, f"{name}: the kernel held {peak.kernel_memory / MIB:.0f} MiB on the host"
     assert peak.kernel_disk < HOST_DISK, f"{name}: the kernel held {peak.kernel_disk / MIB:.0f} MiB of the host's disk"
     assert peak.driver_rss < DRIVER_RSS, f"{name}: the grading process grew to {peak.driver_rss / MIB:.0f} MiB"
-    assert not leftovers(), leftovers()
+    assert not leftovers(meter.before), leftovers(meter.before)
     return executed, status
 
 
