@@ -1,7 +1,10 @@
 """Whole notebooks through plain `nbgrader autograde`, once per lab (slow).
 
 Per lab, one scratch course holds the reference submission (the release with the source's solutions
-typed in), the blank release, and one student per sampled mutant. One autograde run grades them all.
+typed in), the blank release, and one student per sampled mutant. One autograde run grades them all,
+and one test per lab checks everything that run shows: the lab's grading costs one notebook run per
+student, once. (Separate tests sharing a cached run would each pay for it again whenever pytest-xdist
+puts them on different workers, and its ``xdist_group`` marks did not keep them together here.)
 """
 from functools import lru_cache
 
@@ -32,38 +35,32 @@ def graded(lab):
 
 
 def _params():
-    return [pytest.param(lab, marks=[pytest.mark.notebook, pytest.mark.xdist_group(lab)], id=lab) for lab in LABS]
+    return [pytest.param(lab, marks=[pytest.mark.notebook], id=lab) for lab in LABS]
 
 
-@pytest.mark.parametrize("lab", _params())
-def test_reference_submission_scores_full_marks(lab):
-    scores = graded(lab)["reference"]
+def reference_scores_full_marks(lab, result):
+    scores = result["reference"]
     assert scores, f"{lab}: the reference submission was not graded"
     lost = {cell: s for cell, (s, m) in scores.items() if s != m}
     assert not lost, f"{lab}: the reference loses points on {lost}"
 
 
-@pytest.mark.parametrize("lab", _params())
-def test_reference_runs_within_budget(lab):
-    seconds = graded(lab)["_seconds"]
-    budget = time_budget_s(lab)
+def reference_runs_within_budget(lab, result):
+    seconds, budget = result["_seconds"], time_budget_s(lab)
     assert seconds < budget, f"{lab}: autograding the reference took {seconds:.0f} s (budget {budget} s)"
 
 
-@pytest.mark.parametrize("lab", _params())
-def test_release_unchanged_scores_zero(lab):
-    scores = graded(lab)["blank"]
+def release_unchanged_scores_zero(lab, result):
+    scores = result["blank"]
     assert scores, f"{lab}: the unchanged release was not graded (did the run abort?)"
     earned = {cell: s for cell, (s, _) in scores.items() if s != 0}
     assert not earned, f"{lab}: the unchanged release earns points on {earned}"
 
 
-@pytest.mark.parametrize("lab", _params())
-def test_mutants_lose_points_only_on_cells_that_use_them(lab):
+def mutants_lose_points_only_on_cells_that_use_them(lab, result):
     students = _mutant_students(lab)
     assert students, f"{lab}: NOTEBOOK_SAMPLE lists no mutant"
     deps = dependencies(lab)
-    result = graded(lab)
     for student, (function, bug, _) in students.items():
         scores = result[student]
         own = f"test_{function}"
@@ -73,14 +70,31 @@ def test_mutants_lose_points_only_on_cells_that_use_them(lab):
                 assert s == m, f"{lab}: mutant {function}:{bug} costs points on {cell}, which does not use {function}"
 
 
-@pytest.mark.parametrize("lab", _params())
-def test_dlcourse_grade_gives_the_reference_full_marks_and_the_blank_zero(lab):
+def dlcourse_grade_gives_the_reference_full_marks_and_the_blank_zero(lab, result):
     """The tamper-proof path (sandboxed kernel, outputs on fresh cases, scored outside the kernel)."""
-    scores = graded(lab)["_dlcourse"]
+    scores = result["_dlcourse"]
     reference, blank = scores["reference"], scores["blank"]
     assert reference and blank, f"{lab}: dlcourse grade did not grade the reference and the blank release"
-    assert reference.keys() == graded(lab)["reference"].keys()
+    assert reference.keys() == result["reference"].keys()
     lost = {cell: s for cell, (s, m) in reference.items() if s != m}
     assert not lost, f"{lab}: under dlcourse grade the reference loses points on {lost}"
     earned = {cell: s for cell, (s, _) in blank.items() if s != 0}
     assert not earned, f"{lab}: under dlcourse grade the unchanged release earns points on {earned}"
+
+
+CHECKS = [reference_scores_full_marks, reference_runs_within_budget, release_unchanged_scores_zero,
+          mutants_lose_points_only_on_cells_that_use_them,
+          dlcourse_grade_gives_the_reference_full_marks_and_the_blank_zero]
+
+
+@pytest.mark.parametrize("lab", _params())
+def test_lab_grades_fairly_on_both_paths(lab):
+    """Every check on one grading run of the lab; a failure lists each check that failed."""
+    result = graded(lab)
+    failed = []
+    for check in CHECKS:
+        try:
+            check(lab, result)
+        except AssertionError as exc:
+            failed.append(f"{check.__name__}: {exc}")
+    assert not failed, "\n".join(failed)
