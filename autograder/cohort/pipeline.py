@@ -117,7 +117,9 @@ class Pipeline:
             log.addHandler(handler)
             conv.force = True
             conv.create_student = True
-            with contextlib.redirect_stdout(io.StringIO()):
+            from autograder.kernel.guards import STDOUT_LOCK
+
+            with STDOUT_LOCK, contextlib.redirect_stdout(io.StringIO()):  # a worker thread may swap it too
                 conv.start()
         except NbGraderException as exc:
             raise RuntimeError(buf.getvalue().strip()[-1500:] or str(exc)) from None

@@ -17,7 +17,9 @@ import warnings
 from typing import Callable, Iterator
 
 
-_QUIET = threading.RLock()  # one quiet() block at a time in this process (nested ones in one thread)
+#: Held while this process's sys.stdout is swapped (quiet(), the nbgrader converters of cohort.pipeline):
+#: one swap at a time, nested ones in one thread.
+STDOUT_LOCK = threading.RLock()
 
 
 @contextlib.contextmanager
@@ -28,7 +30,7 @@ def quiet() -> Iterator[None]:
     process's stdout would stay a ``StringIO`` (a grading run's final table vanished that way when the
     driver drew a lab's expected outputs while a worker thread judged). One block at a time, then."""
     sink = io.StringIO()
-    with _QUIET, warnings.catch_warnings(record=True):
+    with STDOUT_LOCK, warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
         with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
             yield
