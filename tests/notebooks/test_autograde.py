@@ -3,8 +3,7 @@
 Per lab, one scratch course holds the reference submission (the release with the source's solutions
 typed in), the blank release, and one student per sampled mutant. One autograde run grades them all,
 and one test per lab checks everything that run shows: the lab's grading costs one notebook run per
-student, once. (Separate tests sharing a cached run would each pay for it again whenever pytest-xdist
-puts them on different workers, and its ``xdist_group`` marks did not keep them together here.)
+student, once, and a failure lists every check that failed.
 """
 from functools import lru_cache
 
