@@ -17,6 +17,10 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # Per-cell execution limit while validating and autograding (seconds). A solution cell that loops
 # forever is interrupted after this long; the rest of the notebook still runs.
 c.Execute.timeout = 60
+# ... and says so, with the limit (nbgrader's default message names no limit).
+from autograder.cohort.limits import timeout_error  # noqa: E402
+
+c.Execute.error_on_timeout = timeout_error(c.Execute.timeout)
 c.Execute.kernel_name = "python3"
 
 # A test cell that a student deleted is put back from the source and run, instead of the student

@@ -37,3 +37,14 @@ class Limits:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def timeout_error(cell_timeout_s: int) -> dict:
+    """The error a cell interrupted at its time limit shows (nbclient's ``error_on_timeout``).
+
+    Both paths use it (``nbgrader_config.py`` for plain nbgrader, ``execute.GuardedExecute`` for
+    ``dlcourse grade``), so a student reads the limit they ran into, not a bare ``CellTimeoutError``.
+    """
+    why = (f"this cell was still running after the per-cell limit of {cell_timeout_s} s and was "
+           "interrupted; the cells after it still ran")
+    return {"ename": "CellTimeoutError", "evalue": why, "traceback": [f"\x1b[0;31mCellTimeoutError\x1b[0m: {why}"]}

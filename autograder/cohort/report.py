@@ -135,7 +135,8 @@ def write_report(root: Path, lab: str, out: Path | None = None) -> Path:
 
     state_path = root / ".dlcourse" / f"{lab}.json"
     outcomes = json.loads(state_path.read_text()) if state_path.is_file() else {}
-    write_students_page(root, lab, out, rows, questions, points, outcomes, roster_names(root))
+    notes = {row.id: row.notes for row in write_students_page(root, lab, out, rows, questions, points, outcomes,
+                                                               roster_names(root))}
     esc = html.escape
     student_rows = "".join(
         f"<tr><td>{esc(r['id'])}</td><td>{esc((r['first_name'] + ' ' + r['last_name']).strip())}</td>"
@@ -143,7 +144,7 @@ def write_report(root: Path, lab: str, out: Path | None = None) -> Path:
         f"<td>{esc(show(r['duedate']) if r['duedate'] else 'no due date')}</td>"
         f"<td>{esc(show(r['timestamp']) if r['timestamp'] else '')}</td>"
         f"<td class=n>{r['hours_late']:.1f}</td><td class=n>{r['late_penalty']:.2f}</td>"
-        f"<td>{esc('; '.join(outcomes.get(r['id'], {}).get('reasons', [])))}</td></tr>" for r in rows)
+        f"<td>{esc('; '.join(notes.get(r['id'], [])))}</td></tr>" for r in rows)
     student_rows += "".join(
         f"<tr><td>{esc(s.id)}</td><td>{esc((s.first_name + ' ' + s.last_name).strip())}</td>"
         f"<td class=n>0 (no submission)</td><td></td><td></td><td></td><td></td><td></td></tr>"

@@ -156,8 +156,9 @@ def function_stats(students: list[StudentRow], questions: list[str], points: dic
 
 
 def write_students_page(root: Path, lab: str, out: Path, rows: list[dict], questions: list[str],
-                        points: dict[str, float], outcomes: dict[str, dict], roster: list[tuple[str, str]]) -> Path:
-    """Write ``out/students.html``; returns its path."""
+                        points: dict[str, float], outcomes: dict[str, dict],
+                        roster: list[tuple[str, str]]) -> list[StudentRow]:
+    """Write ``out/students.html``; returns its rows (the report's index lists their notes too)."""
     import jinja2
 
     students = build_rows(root, lab, out, rows, questions, points, outcomes, roster)
@@ -168,6 +169,5 @@ def write_students_page(root: Path, lab: str, out: Path, rows: list[dict], quest
         lab=lab, students=students, functions=[function_name(q) for q in questions],
         stats=function_stats(students, questions, points), max_total=sum(points[q] for q in questions),
         n_submitted=sum(s.score is not None for s in students))
-    path = Path(out) / "students.html"
-    path.write_text(page)
-    return path
+    (Path(out) / "students.html").write_text(page)
+    return students

@@ -103,7 +103,7 @@ def _honest_rewrap():
 
 def test_the_canary_runs_once_per_worker_environment(tmp_path):
     """First run: the reference and the blank are graded on the worker (2 notebooks) and pass. A second
-    run on the same environment reuses the pass (0 notebooks, same key). When the worker's code as
+    run on the same environment reuses the pass (0 notebooks, same key), unless told to check again. When the worker's code as
     loaded changes, the canary runs again (a new key), and is reused after that."""
     from autograder.cohort.canary import Canary
     from autograder.cohort.limits import Limits
@@ -120,13 +120,14 @@ def test_the_canary_runs_once_per_worker_environment(tmp_path):
     try:
         workers = sorted(client.scheduler_info(n_workers=-1)["workers"])
 
-        def check():
-            canary = Canary(root, limits, "none", config)
+        def check(recheck=False):
+            canary = Canary(root, limits, "none", config, recheck)
             return canary.check(client, workers, [LAB]), canary.ran
 
         keys, ran = check()
         assert ran == 2 and set(keys) == set(workers)
         assert check() == (keys, 0)
+        assert check(recheck=True) == (keys, 2)  # dlcourse grade --recheck-workers: the cache is ignored
         assert set(client.run(_honest_rewrap).values()) == {"replaced"}
         changed, ran = check()
         assert ran == 2 and changed != keys
@@ -187,3 +188,19 @@ def test_a_worker_with_other_versions_or_grader_code_stops_the_run_before_any_no
     assert "worker tls://10.0.0.8:40000 (host lab-pc-08)" in message and "other grader code than this checkout" in message
     assert message.count("-> wrong versions") == 2
     assert not json.loads((tmp_path / ".dlcourse" / "canary.json").read_text())["passed"]
+
+
+def test_grade_passes_recheck_workers_and_the_cell_limit_through(monkeypatch, tmp_path):
+    """``dlcourse grade --recheck-workers --cell-timeout-s 7`` reaches ``run_grade`` as asked; without the
+    flag the canary's cache is used."""
+    import autograder.cohort.grade as grade
+    from autograder.cli import main
+
+    calls = []
+    monkeypatch.setattr(grade, "run_grade", lambda root, labs, **kw: calls.append((labs, kw)) or {})
+    assert main(["grade", "lab01_neurons_losses", "--course", str(tmp_path), "--recheck-workers",
+                 "--cell-timeout-s", "7"]) == 0
+    assert main(["grade", "lab01_neurons_losses", "--course", str(tmp_path)]) == 0
+    (labs, first), (_, second) = calls
+    assert labs == ["lab01_neurons_losses"] and first["recheck_workers"] is True and second["recheck_workers"] is False
+    assert first["limit_overrides"] == {"cell_timeout_s": 7} and second["limit_overrides"] == {}

@@ -135,7 +135,12 @@ def test_each_cell_links_to_its_case_messages_and_the_links_resolve(report):
     assert "case 2: largest error 0.31 &gt; tolerance 1e-06" in section and "more characters in the notebook" in section
     assert (path.parent / f"../../feedback/s021/{LAB}/{LAB}.html").resolve().is_file()
     assert (path.parent / f"../../autograded/s021/{LAB}/{LAB}.ipynb").resolve().is_file()
-    assert 'href="students.html"' in (path.parent / "index.html").read_text()
+    index = (path.parent / "index.html").read_text()
+    assert 'href="students.html"' in index
+    # index.html's own per-student table carries the same notes (zeros and partial scores explained).
+    for sid, why in (("s013", "no function scored"), ("s140", "corrupt notebook"), ("s021", "per-cell timeout: test_softmax")):
+        row = next(r for r in index.split("<tr>") if r.startswith(f"<td>{sid}</td>"))
+        assert why in row, (sid, row)
     assert not re.search(r'(src|href)="(https?:)?//', page)  # nothing from the network
 
 
