@@ -179,6 +179,7 @@ def run_demo(out: str = "build/demo", lab_ids: list[str] | None = None, workers:
     from autograder.cohort.collect import collect
     from autograder.cohort.duedates import grant_extension
     from autograder.cohort.feedback import write_feedback
+    from autograder.cohort.feedback_zip import write_lab_feedback_zip
     from autograder.cohort.grade import run_grade
     from autograder.cohort.report import write_report
     from autograder.cohort.roster import import_roster
@@ -228,7 +229,9 @@ def run_demo(out: str = "build/demo", lab_ids: list[str] | None = None, workers:
     for lab in lab_ids:
         page = write_report(root, lab)
         files, _ = write_feedback(root, lab)
-        print(f"    {lab}: {page.relative_to(root)}, {len(files)} feedback pages")
+        moodle = write_lab_feedback_zip(root, lab)  # what `dlcourse feedback` writes for Moodle's upload
+        print(f"    {lab}: {page.relative_to(root)}, {len(files)} feedback pages, "
+              f"{moodle.path.relative_to(root)} ({len(moodle.included)} for Moodle's feedback upload)")
     viva_round = calendar.round_of(lab_ids[:1])
     viva_labs = [lab for lab in lab_ids if calendar.round_of([lab]) == viva_round]
     print(f"8/9 dlcourse viva mark for {' and '.join(VIVAS)} (labs {', '.join(viva_labs)})")

@@ -55,6 +55,12 @@ def test_the_demo_releases_into_its_own_course_and_leaves_the_repositorys_releas
     assert {r["student_id"] for r in rows if r["assignment"] == lab} == set(STUDENTS)
     out = capsys.readouterr().out
     assert "9/9 dlcourse course-grades" in out
+    # The Moodle "Upload multiple feedback files in a zip": one folder per collected student, holding their page.
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "demo" / "feedback" / f"{lab}_moodle_feedback.zip") as archive:
+        pages = [n for n in archive.namelist() if n.endswith(".html")]
+    assert len(pages) == len(STUDENTS) and all("_assignsubmission_file_/" in n for n in pages), pages
     # The cohort over the three sessions: ada (Tuesday) and eve (Thursday) upload lab 1 at the same instant.
     assert "ada (tue) lab01_neurons_losses: submitted Sat 11 Jan 2025 10:00 IST, due Fri 10 Jan 2025 24:00 IST: 10.0 h late" in out
     assert "eve (thu) lab01_neurons_losses: submitted Sat 11 Jan 2025 10:00 IST, due Sun 12 Jan 2025 24:00 IST: on time" in out
