@@ -15,9 +15,11 @@ machine down run under ``prlimit`` or not at all (:class:`tests.cohort.attacks.P
 student is killed after :data:`PLAIN_TIMEOUT_S`, and the files the attacks wrote outside the course
 are deleted afterwards.
 
-The last section is the attacks from outside a notebook (``tests/cohort/outside_attacks.py``: the
+Then come the attacks from outside a notebook (``tests/cohort/outside_attacks.py``: the
 grading cluster, a local cluster, intake), run against a TLS cluster on 127.0.0.1 that this process
-starts; ``--outside-only`` runs just those (half a minute) and replaces that section of ``--out``.
+starts; ``--outside-only`` runs just those (half a minute) and replaces that section of ``--out``. The
+last section lists the attacks on the kernel's limits and on the pages (:data:`LIMIT_AND_PAGE_ATTACKS`),
+each a test of the suite.
 """
 from __future__ import annotations
 
@@ -254,6 +256,55 @@ def outside_section(work: Path) -> str:
         *rows, ""])
 
 
+#: Attacks on the kernel's limits and on the pages people open (issue 14). Each is its own test, which
+#: the suite runs; the section lists them with the test that shows the defence holding (checked by
+#: tests/test_attack_doc.py: every test named here exists).
+LIMIT_AND_PAGE_ATTACKS = [
+    ("memfd files", "48 x 64 MiB of `os.memfd_create` files (not resident memory) under a 1024 MiB limit",
+     "memory cgroup (else the watchdog, which counts memfd)", "tests/cohort/test_limits.py::test_memfd_files_count_as_memory"),
+    ("shared memory and /dev", "fill /dev/shm and write into /dev",
+     "/dev/shm a 64 MiB tmpfs, /dev read-only", "tests/cohort/test_limits.py::test_shared_memory_is_a_small_tmpfs_and_dev_is_read_only"),
+    ("deleted open files", "write files, keep them open, delete them (the quota sees no file)",
+     "the working copy is a size-limited tmpfs charged to the memory cgroup",
+     "tests/cohort/test_limits.py::test_deleted_open_files_count_against_the_quota"),
+    ("the connection folder", "write gigabytes into the folder of the kernel's sockets (the host's /tmp)",
+     "on the host's /dev/shm, charged to the kernel's cgroup, watched",
+     "tests/cohort/test_limits.py::test_the_connection_folder_is_not_a_place_to_write"),
+    ("display updates", "`display(..., display_id=True)` then `update(60 MB)` (nbclient applies it outside the output hook)",
+     "updates charged per cell (dropped past 100 kB) and per notebook (kernel stopped past 64 MB)",
+     "tests/cohort/test_limits.py::test_display_updates_count_against_the_output_budget"),
+    ("one huge message", "a single 60 MB display message", "refused unread (ZeroMQ's message size limit)",
+     "tests/cohort/test_limits.py::test_one_huge_message_is_refused_unread"),
+    ("report MIME type everywhere", "ten cells under the report MIME type, 32 MB each",
+     "a report counts as one only in a test cell; the notebook's total stops the kernel",
+     "tests/cohort/test_limits.py::test_report_mime_outside_test_cells_is_ordinary_output"),
+    ("process and thread storm", "hundreds of processes and threads", "pids cgroup: 256 together",
+     "tests/cohort/test_limits.py::test_a_process_and_thread_storm_is_stopped"),
+    ("CPU hog", "busy processes to starve a student graded beside it", "cpu cgroup quota: 1 CPU",
+     "tests/cohort/test_limits.py::test_the_cpu_share_is_capped"),
+    ("forged reasons", "print the grader's own phrases (\"ran past the per-cell timeout\") and raise its exceptions",
+     "the TA's reasons are the executor's own readings, never kernel text",
+     "tests/cohort/test_limits.py::test_reasons_come_from_the_grader_not_from_the_kernel"),
+    ("script in the feedback page", "`<script>` in markdown, `HTML(...)`, `Javascript(...)`, SVG, event handlers, a fake score",
+     "sanitised template, Content-Security-Policy, local MathJax; opened in Chromium, nothing runs or is fetched",
+     "tests/cohort/test_safe_pages.py::test_hostile_feedback_page_runs_no_student_script_in_a_browser"),
+    ("script in the TA report", "a student named `<script>...` / `<img onerror=...>`", "escaped, scriptless CSP",
+     "tests/cohort/test_safe_pages.py::test_ta_report_of_a_hostile_name_runs_nothing_in_a_browser"),
+    ("HTML in the viva sheet", "raw HTML in names, code and exception messages of the Markdown sheet",
+     "escaped in Markdown and HTML sheets", "tests/viva/test_sheet_escaping.py::test_markdown_sheet_renders_no_tag_from_the_submission"),
+]
+
+
+def limits_and_pages_section() -> str:
+    """The Markdown section of :data:`LIMIT_AND_PAGE_ATTACKS`."""
+    lines = ["## Attacks on the kernel's limits and on the pages", "",
+             "Each is its own test in the suite (`make test`), which fails if the defence gives way; the "
+             "protections table of `dlcourse grade` says which of them hold on the host it runs on.", "",
+             "| attack | what it does | what stops it | test |", "|---|---|---|---|"]
+    lines += [f"| **{name}** | {what} | {stops} | `{test}` |" for name, what, stops, test in LIMIT_AND_PAGE_ATTACKS]
+    return "\n".join(lines) + "\n"
+
+
 def _sys_command() -> str:
     return " ".join(["python tools/attack_table.py", *sys.argv[1:]])
 
@@ -313,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(args.workdir or tempfile.mkdtemp(prefix="attack-table-"))
     if args.outside_only:
         try:
-            section = outside_section(work / "outside")
+            section = outside_section(work / "outside") + "\n" + limits_and_pages_section()
         finally:
             if not args.keep:
                 shutil.rmtree(work, ignore_errors=True)
@@ -324,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     attacks = corpus(token, listener.port)
     try:
         plain, dl, clean, footer = grade_all(build(work, attacks), attacks, listener, token)
-        section = outside_section(work / "outside")
+        section = outside_section(work / "outside") + "\n" + limits_and_pages_section()
     finally:
         listener.close()
         if not args.keep:
