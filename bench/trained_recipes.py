@@ -280,14 +280,10 @@ def build(lab: str, source: str):
 
 
 def catalogue_variants(lab: str) -> dict:
-    """The catalogue's ``VARIANTS`` of ``lab`` (loaded by path, as tests/autograder/test_variants_lab05_08.py does)."""
-    import importlib.util
+    """The catalogue's ``VARIANTS`` table of ``lab`` (``{function: {name: solution-cell source}}``)."""
+    import importlib
 
-    path = REPO / "autograder" / "grading" / "catalogue" / "variants" / f"{lab}.py"
-    spec = importlib.util.spec_from_file_location(f"_variants_{lab}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.VARIANTS
+    return importlib.import_module(f"autograder.grading.catalogue.variants.{lab}").VARIANTS
 
 
 # --------------------------------------------------------------------------- scoring one run

@@ -12,7 +12,7 @@ where a variant lost points or the two paths disagree; exits 1 if there is one. 
 its visible checks too: a check cell that raised (it would fail ``nbgrader validate``) is reported.
 
 This runs whole notebooks (minutes per lab); the suite's in-process check of every non-trained
-variant is tests/autograder/test_variants_lab09_13.py.
+variant is tests/autograder/test_one_score.py (the differential test).
 """
 from __future__ import annotations
 

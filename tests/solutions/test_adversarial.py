@@ -126,13 +126,13 @@ def test_reference_training_passes_every_tier(seed):
 def test_standard_training_fails_both_tiers_and_adam_at_a_tenth_of_the_rate_passes():
     """The family the tiers were set from: a standard CNN (lab 6's recipe) fails both; Adam at 1e-3 for
     40 epochs (a catalogue variant) passes both (bench/trained_tiers.py runs five seeds of each)."""
-    from tests.autograder.test_variants_lab09_13 import build, variants
+    from tests.autograder.grading_paths import variant
 
     standard = cases.run_training(lambda X, y, eps, device, seed: train_cnn(X, y, device, seed), seed=0,
                                   device=torch.device("cpu"))
     assert standard["score"] < cases.TIERS[0]
     name = "Adam at 1e-3, 40 epochs (a tenth of the rate needs more steps)"
-    adam = build("lab13_adversarial", "train_robust_cnn", variants("lab13_adversarial")["train_robust_cnn"][name])
+    adam = variant("lab13_adversarial", "train_robust_cnn", name)
     result = cases.run_training(adam, seed=0, device=torch.device("cpu"))
     assert result["score"] >= cases.TIERS[-1] and result["seconds"] <= cases.BUDGET_S
 

@@ -185,9 +185,9 @@ def test_gan_alternative_recipe_passes_and_two_epochs_fail():
     tiers; 2 epochs of the reference fail them (bench/trained_tiers.py: five seeds of each)."""
     from autograder.grading.cases import lab09_gans as cases
     from solutions.gan_models import train_gan
-    from tests.autograder.test_variants_lab09_13 import build, variants
+    from tests.autograder.grading_paths import variant
 
-    adam = build("lab09_gans", "train_gan", variants("lab09_gans")["train_gan"]["Adam at 1e-3 (beta1 0.5), nn.Module classes"])
+    adam = variant("lab09_gans", "train_gan", "Adam at 1e-3 (beta1 0.5), nn.Module classes")
     assert [msg for _, msg in cases.quality_checks(cases.run_training(adam, seed=0, device="cpu"))] == [None] * 4
     short = cases.run_training(lambda X, device, seed, **kw: train_gan(X, device, seed, epochs=2, **kw), 0, "cpu")
     assert [msg is None for _, msg in cases.quality_checks(short)][:2] != [True, True]
@@ -198,9 +198,9 @@ def test_dcgan_reference_and_an_alternative_recipe_pass_and_two_epochs_fail():
     grading seed; 2 epochs fail a quality tier (bench/trained_tiers.py: five seeds of each)."""
     from autograder.grading.cases import lab09_gans as cases
     from solutions.gan_models import train_dcgan
-    from tests.autograder.test_variants_lab09_13 import build, variants
+    from tests.autograder.grading_paths import variant
 
-    for fn in (train_dcgan, build("lab09_gans", "train_dcgan", variants("lab09_gans")["train_dcgan"]["nn.Module classes, Adam 1e-3"])):
+    for fn in (train_dcgan, variant("lab09_gans", "train_dcgan", "nn.Module classes, Adam 1e-3")):
         got = cases.run_dcgan_training(fn, seed=0, device="cpu")
         assert [msg for _, msg in cases.dcgan_checks(got)] == [None] * 4, got
     short = cases.run_dcgan_training(lambda X, device, seed: train_dcgan(X, device, seed, epochs=2), 0, "cpu")

@@ -153,10 +153,10 @@ def test_sgd_with_momentum_passes_and_a_few_steps_fail():
     import copy
 
     from autograder.grading.cases import lab10_transfer_learning as cases
-    from tests.autograder.test_variants_lab09_13 import build, variants
+    from tests.autograder.grading_paths import variant
 
     name = "SGD with momentum 0.9 (defaults: features 0.01, head 0.05), 80 steps"
-    sgd = build("lab10_transfer_learning", "finetune", variants("lab10_transfer_learning")["finetune"][name])
+    sgd = variant("lab10_transfer_learning", "finetune", name)
     assert cases.run_training(sgd, seed=0, device="cpu")["score"] >= cases.TIERS[-1]
 
     def few_steps(pretrained, X, y, device, seed):
