@@ -122,13 +122,6 @@ def skippable(lab: str) -> set[int]:
     return chosen
 
 
-def problems(lab: str) -> list[str]:
-    """Marked cells whose names a later cell reads (they cannot be skipped)."""
-    return [f"{lab}: cell {i} is marked '{EXPERIMENT_MARKER}' but cell(s) {sorted(readers)} read "
-            f"{sorted(set().union(*readers.values()))}"
-            for i, cell, _, readers in locked_cells(lab) if is_marked(cell) and readers]
-
-
 def cell_seconds(lab: str) -> dict[int, float]:
     """``{cell index: seconds}`` of one run of the source notebook (the reference solution), from
     nbclient's timing metadata."""
