@@ -8,6 +8,7 @@ the reference must score full marks and the blank release zero.
 """
 from __future__ import annotations
 
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -31,6 +32,9 @@ def check_lab(lab: str, root: Path | None = None, extra: dict[str, dict[str, str
     """
     root = scratch_course(Path(root) if root else Path(tempfile.mkdtemp(prefix=f"labcheck-{lab}-")))
     nbgrader("generate_assignment", lab, "--force", root=root)
+    released = root.parent / f"{root.name}-released"  # the release and its gradebook, before any grading
+    shutil.copytree(root / "release", released / "release", symlinks=True)
+    shutil.copy2(root / "gradebook.db", released / "gradebook.db")
     release = notebook_path(root, "release", lab)
     reference = solution_code(lab)
     students = {"reference": reference, "blank": {}}
@@ -50,19 +54,26 @@ def check_lab(lab: str, root: Path | None = None, extra: dict[str, dict[str, str
     out["_root"] = str(root)
     if via_dlcourse:
         out["_dlcourse"] = grade_with_dlcourse(lab, {s: students[s] for s in ("reference", "blank")},
-                                               root.parent / f"{root.name}-dlcourse")
+                                               root.parent / f"{root.name}-dlcourse", released=released)
     return out
 
 
-def grade_with_dlcourse(lab: str, students: dict[str, dict[str, str]], root: Path) -> dict:
+def grade_with_dlcourse(lab: str, students: dict[str, dict[str, str]], root: Path,
+                        released: Path | None = None) -> dict:
     """``{student: {grade cell: (score, max)}}`` of ``students``' fills graded by ``dlcourse grade``
-    (one in-process Dask worker; each kernel still runs in its own sandboxed process)."""
+    (one in-process Dask worker; each kernel still runs in its own sandboxed process). ``released``:
+    a course folder holding this lab's ``release/`` and the ``gradebook.db`` that generated it, copied
+    instead of running ``nbgrader generate_assignment`` again."""
     from distributed import Client, LocalCluster
 
     from autograder.cohort.grade import grade_labs
 
     root = scratch_course(root)
-    nbgrader("generate_assignment", lab, "--force", root=root)
+    if released is not None:
+        shutil.copytree(Path(released) / "release", root / "release", symlinks=True, dirs_exist_ok=True)
+        shutil.copy2(Path(released) / "gradebook.db", root / "gradebook.db")
+    else:
+        nbgrader("generate_assignment", lab, "--force", root=root)
     release = notebook_path(root, "release", lab)
     for student, fills in students.items():
         build_submission(release, notebook_path(root, "submitted", lab, student), fills)

@@ -1,7 +1,7 @@
 """Whole notebooks through plain `nbgrader autograde`, once per lab (slow).
 
 Per lab, one scratch course holds the reference submission (the release with the source's solutions
-typed in), the blank release, and one student per sampled mutant. One autograde run grades them all,
+typed in), the blank release, and one student carrying every sampled mutant (one function each). One autograde run grades them all,
 and one test per lab checks everything that run shows: the lab's grading costs one notebook run per
 student, once, and a failure lists every check that failed.
 """
@@ -21,16 +21,16 @@ def time_budget_s(lab):
     return 60 if int(lab[3:5]) <= 4 else 120
 
 
-def _mutant_students(lab):
-    table = catalogue.mutants(lab)
-    return {f"mutant{i}": (function, bug, {function: table[function][bug].source})
-            for i, (function, bug) in enumerate(catalogue.notebook_sample(lab))}
+def _mutants(lab):
+    """``{function: bug}`` of the lab's sampled mutants, all carried by one student (``mutants``)."""
+    return dict(catalogue.notebook_sample(lab))
 
 
 @lru_cache(maxsize=None)
 def graded(lab):
-    extra = {name: fills for name, (_, _, fills) in _mutant_students(lab).items()}
-    return check_lab(lab, extra=extra)
+    table = catalogue.mutants(lab)
+    fills = {function: table[function][bug].source for function, bug in _mutants(lab).items()}
+    return check_lab(lab, extra={"mutants": fills})
 
 
 def _params():
@@ -57,16 +57,17 @@ def release_unchanged_scores_zero(lab, result):
 
 
 def mutants_lose_points_only_on_cells_that_use_them(lab, result):
-    students = _mutant_students(lab)
-    assert students, f"{lab}: NOTEBOOK_SAMPLE lists no mutant"
-    deps = dependencies(lab)
-    for student, (function, bug, _) in students.items():
-        scores = result[student]
+    """One submission carries every sampled mutant (one function each): each mutated function's own
+    cell loses points, and every cell that uses none of them keeps full marks."""
+    mutants = _mutants(lab)
+    assert mutants, f"{lab}: NOTEBOOK_SAMPLE lists no mutant"
+    deps, scores = dependencies(lab), result["mutants"]
+    for function, bug in mutants.items():
         own = f"test_{function}"
         assert scores[own][0] < scores[own][1], f"{lab}: mutant {function}:{bug} keeps full marks on {own}"
-        for cell, (s, m) in scores.items():
-            if function not in deps[cell]:
-                assert s == m, f"{lab}: mutant {function}:{bug} costs points on {cell}, which does not use {function}"
+    for cell, (s, m) in scores.items():
+        if not deps[cell] & set(mutants):
+            assert s == m, f"{lab}: the mutants of {sorted(mutants)} cost points on {cell}, which uses none of them"
 
 
 def dlcourse_grade_gives_the_reference_full_marks_and_the_blank_zero(lab, result):
