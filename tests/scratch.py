@@ -10,6 +10,7 @@ own, with ``source/`` linked to the repository's.
 from __future__ import annotations
 
 import functools
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -20,9 +21,15 @@ from autograder.workflows.release import regenerate_release
 
 @functools.lru_cache(maxsize=None)
 def _template(labs: tuple[str, ...]) -> Path:
+    """A course root holding ``labs`` released and nothing else (never graded: copy, don't use)."""
     root = scratch_course(Path(tempfile.mkdtemp(prefix="released-")))
     regenerate_release(list(labs), root=root, quiet=True, refresh_viva=False)
     return root
+
+
+def release_template(labs: list[str] | tuple[str, ...]) -> Path:
+    """The ungraded course root with ``labs`` released (``grade_with_dlcourse(..., released=...)`` copies it)."""
+    return _template(tuple(sorted(labs)))
 
 
 def released_course(root: Path, labs: list[str] | tuple[str, ...]) -> Path:
@@ -33,3 +40,10 @@ def released_course(root: Path, labs: list[str] | tuple[str, ...]) -> Path:
         shutil.copytree(template / "release" / lab, root / "release" / lab, dirs_exist_ok=True)
     shutil.copy2(template / "gradebook.db", root / "gradebook.db")
     return root
+
+
+#: One file of canary passes for the whole test run, shared by every xdist worker: a pass is keyed by
+#: everything it depends on (worker environment, lab, grading code, sandbox, limits), so a lab's
+#: reference and blank are graded on a worker once per run instead of once per scratch course.
+#: Tests of the canary itself give it a course of their own and leave this file alone.
+SHARED_CANARY = Path(tempfile.gettempdir()) / f"dlcourse-canary-{os.environ.get('PYTEST_XDIST_TESTRUNUID', os.getpid())}.json"

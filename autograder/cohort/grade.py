@@ -183,7 +183,7 @@ def grade_lab(root: Path, lab: str, *, client=None, students: list[str] | None =
 def grade_labs(root: Path, labs: list[str], *, client=None, students: list[str] | None = None, force: bool = False,
                limit_overrides: dict | None = None, progress: bool = True,
                sandbox: str = "auto", recheck_workers: bool = False, stats: dict | None = None,
-               timings: dict | None = None) -> dict[str, list[Result]]:
+               timings: dict | None = None, canary_cache: Path | None = None) -> dict[str, list[Result]]:
     """Grade ``labs`` on course ``root`` through Dask ``client``; ``{lab: one Result per student}``.
 
     ``limit_overrides``: :class:`Limits` fields to change from the defaults (per-cell timeout from
@@ -196,7 +196,8 @@ def grade_labs(root: Path, labs: list[str], *, client=None, students: list[str] 
     :class:`~autograder.cohort.canary.CanaryFailed` is raised. ``stats``, when given, receives the
     canary's cost: ``workers``, ``canary_notebooks`` (run, 0 when all were cached), ``canary_s``.
     ``timings``, when given, gets ``"first_submitted"``: the ``time.monotonic()`` at which the first
-    notebook went to a worker (the end of the run's start-up).
+    notebook went to a worker (the end of the run's start-up). ``canary_cache``: the canary's file of
+    passes, when not the course's own ``.dlcourse/canary.json``.
     """
     from distributed import as_completed
 
@@ -208,7 +209,8 @@ def grade_labs(root: Path, labs: list[str], *, client=None, students: list[str] 
         require_gradebook(root, f"grade {lab}", lab, released=True)
     graders = {lab: Grader(root, lab, limit_overrides, force, sandbox) for lab in labs}
     apply_calendar(root, labs)  # due dates, extensions and penalties of what is already graded, from the calendar
-    canary = Canary(root, graders[labs[0]].limits, sandbox, graders[labs[0]].pipeline.config, recheck_workers)
+    canary = Canary(root, graders[labs[0]].limits, sandbox, graders[labs[0]].pipeline.config, recheck_workers,
+                    cache=canary_cache)
     failed_canaries = canary.failed_keys
     code = grader_code_digest()
     todo = {lab: graders[lab].students(students) for lab in labs}

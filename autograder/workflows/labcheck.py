@@ -23,12 +23,15 @@ RUN_EVERYTHING = "dlcourse-run-every-cell"
 
 
 def check_lab(lab: str, root: Path | None = None, extra: dict[str, dict[str, str]] | None = None,
-              via_dlcourse: bool = True) -> dict:
+              via_dlcourse: bool = True, dlcourse_students: tuple[str, ...] = ("reference", "blank"),
+              canary_cache: Path | None = None) -> dict:
     """Autograde the reference and blank submissions of ``lab`` (plus ``extra`` students' fills).
 
     Returns ``{student: {grade cell: (score, max)}}`` from plain nbgrader, the reference's autograde
     time under ``"_seconds"``, the scratch root under ``"_root"``, and with ``via_dlcourse`` the
-    reference's and blank's scores from ``dlcourse grade`` under ``"_dlcourse"``.
+    scores of ``dlcourse_students`` from ``dlcourse grade`` under ``"_dlcourse"`` and what its canary
+    did under ``"_canary"`` (``canary_notebooks``: 2 when it graded the lab's reference and blank on
+    the worker, both judged right, else the run raises; 0 when a pass in ``canary_cache`` covered it).
     """
     root = scratch_course(Path(root) if root else Path(tempfile.mkdtemp(prefix=f"labcheck-{lab}-")))
     nbgrader("generate_assignment", lab, "--force", root=root)
@@ -53,17 +56,21 @@ def check_lab(lab: str, root: Path | None = None, extra: dict[str, dict[str, str
     out["_seconds"] = reference_seconds
     out["_root"] = str(root)
     if via_dlcourse:
-        out["_dlcourse"] = grade_with_dlcourse(lab, {s: students[s] for s in ("reference", "blank")},
-                                               root.parent / f"{root.name}-dlcourse", released=released)
+        out["_canary"] = {}
+        out["_dlcourse"] = grade_with_dlcourse(lab, {s: students[s] for s in dlcourse_students},
+                                               root.parent / f"{root.name}-dlcourse", released=released,
+                                               canary_cache=canary_cache, stats=out["_canary"])
     return out
 
 
 def grade_with_dlcourse(lab: str, students: dict[str, dict[str, str]], root: Path,
-                        released: Path | None = None) -> dict:
+                        released: Path | None = None, canary_cache: Path | None = None,
+                        stats: dict | None = None) -> dict:
     """``{student: {grade cell: (score, max)}}`` of ``students``' fills graded by ``dlcourse grade``
     (one in-process Dask worker; each kernel still runs in its own sandboxed process). ``released``:
     a course folder holding this lab's ``release/`` and the ``gradebook.db`` that generated it, copied
-    instead of running ``nbgrader generate_assignment`` again."""
+    instead of running ``nbgrader generate_assignment`` again. ``canary_cache`` and ``stats``: as
+    :func:`autograder.cohort.grade.grade_labs` takes them."""
     from distributed import Client, LocalCluster
 
     from autograder.cohort.grade import grade_labs
@@ -79,7 +86,7 @@ def grade_with_dlcourse(lab: str, students: dict[str, dict[str, str]], root: Pat
         build_submission(release, notebook_path(root, "submitted", lab, student), fills)
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
             Client(cluster) as client:
-        grade_labs(root, [lab], client=client, progress=False)
+        grade_labs(root, [lab], client=client, progress=False, canary_cache=canary_cache, stats=stats)
     return {student: cell_scores(root, lab, student) for student in students}
 
 

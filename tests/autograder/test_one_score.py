@@ -330,20 +330,21 @@ def graded_batches(lab):
     from pathlib import Path
 
     from autograder.cohort.gradebook import cell_scores
-    from autograder.course import nbgrader, notebook_path, scratch_course
+    from autograder.course import nbgrader, notebook_path
+    from tests.scratch import SHARED_CANARY, release_template, released_course
     from autograder.course.submissions import build_submission, solution_code
     from autograder.workflows.labcheck import grade_with_dlcourse
 
     reference = solution_code(lab)
     students = {kind: {**reference, **_batch_fills(lab, kind)} for kind in catalogue.KINDS if _batch_fills(lab, kind)}
-    root = scratch_course(Path(tempfile.mkdtemp(prefix=f"one-score-{lab}-")))
-    nbgrader("generate_assignment", lab, "--force", root=root)
+    root = released_course(Path(tempfile.mkdtemp(prefix=f"one-score-{lab}-")), [lab])
     release = notebook_path(root, "release", lab)
     for student, fills in students.items():
         build_submission(release, notebook_path(root, "submitted", lab, student), fills)
     nbgrader("autograde", lab, root=root)
     plain = {student: cell_scores(root, lab, student) for student in students}
-    dl = grade_with_dlcourse(lab, students, root.parent / f"{root.name}-dlcourse")
+    dl = grade_with_dlcourse(lab, students, root.parent / f"{root.name}-dlcourse", released=release_template([lab]),
+                             canary_cache=SHARED_CANARY)
     return {kind: (_batch_fills(lab, kind), {"plain": plain[kind], "dlcourse": dl[kind]}) for kind in students}
 
 

@@ -110,11 +110,13 @@ def _validate(path: Path) -> str:
 @lru_cache(maxsize=None)
 def graded_batches(lab: str, root: str):
     from autograder.workflows.labcheck import check_lab, grade_with_dlcourse
+    from tests.scratch import SHARED_CANARY, release_template
 
     students = _batches(lab, every=ALL_VARIANTS)
     plain = check_lab(lab, root=Path(root) / "plain", extra=students, via_dlcourse=False)
     fills = {name: {**_reference_fills(lab), **f} for name, f in students.items()}
-    dlcourse = grade_with_dlcourse(lab, fills, Path(root) / "dlcourse")
+    dlcourse = grade_with_dlcourse(lab, fills, Path(root) / "dlcourse", released=release_template([lab]),
+                                   canary_cache=SHARED_CANARY)
     return students, plain, dlcourse
 
 

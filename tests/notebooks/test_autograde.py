@@ -5,6 +5,7 @@ typed in), the blank release, and one student carrying every sampled mutant (one
 and one test per lab checks everything that run shows: the lab's grading costs one notebook run per
 student, once, and a failure lists every check that failed.
 """
+import json
 from functools import lru_cache
 
 import pytest
@@ -13,6 +14,7 @@ from autograder.course import labs
 from autograder.workflows.labcheck import check_lab
 from autograder.grading import catalogue
 from tests.notebooks.lab_structure import dependencies
+from tests.scratch import SHARED_CANARY
 
 LABS = labs()
 # The issues' budgets for a lab's reference run on 2 CPU cores: 60 s for the NumPy labs (1-4),
@@ -30,7 +32,7 @@ def _mutants(lab):
 def graded(lab):
     table = catalogue.mutants(lab)
     fills = {function: table[function][bug].source for function, bug in _mutants(lab).items()}
-    return check_lab(lab, extra={"mutants": fills})
+    return check_lab(lab, extra={"mutants": fills}, dlcourse_students=("mutants",), canary_cache=SHARED_CANARY)
 
 
 def _params():
@@ -71,20 +73,29 @@ def mutants_lose_points_only_on_cells_that_use_them(lab, result):
 
 
 def dlcourse_grade_gives_the_reference_full_marks_and_the_blank_zero(lab, result):
-    """The tamper-proof path (sandboxed kernel, outputs on fresh cases, scored outside the kernel)."""
-    scores = result["_dlcourse"]
-    reference, blank = scores["reference"], scores["blank"]
-    assert reference and blank, f"{lab}: dlcourse grade did not grade the reference and the blank release"
-    assert reference.keys() == result["reference"].keys()
-    lost = {cell: s for cell, (s, m) in reference.items() if s != m}
-    assert not lost, f"{lab}: under dlcourse grade the reference loses points on {lost}"
-    earned = {cell: s for cell, (s, _) in blank.items() if s != 0}
-    assert not earned, f"{lab}: under dlcourse grade the unchanged release earns points on {earned}"
+    """The tamper-proof path (sandboxed kernel, outputs on fresh cases, scored outside the kernel): its
+    canary grades the lab's reference and blank on the worker through the very task that grades
+    students, and stops the run unless every cell of the reference gets full marks and every cell of
+    the blank zero (``autograder.cohort.canary.judge``); a pass is shared by the run's tests."""
+    canary = result["_canary"]
+    assert canary.get("workers") == 1, f"{lab}: dlcourse grade's canary did not check its worker: {canary}"
+    assert canary["canary_notebooks"] in (0, 2), canary
+    assert SHARED_CANARY.is_file() and any(p["lab"] == lab for p in json.loads(SHARED_CANARY.read_text())["passed"].values())
+
+
+def the_mutants_lose_points_on_the_same_cells_under_dlcourse_grade(lab, result):
+    """The same submission under both paths (their cases differ: the course's fixed ones, a run's):
+    a cell loses points under one exactly where it loses points under the other."""
+    plain, dl = result["mutants"], result["_dlcourse"]["mutants"]
+    assert dl and dl.keys() == plain.keys(), f"{lab}: dlcourse grade graded other cells: {sorted(dl)} vs {sorted(plain)}"
+    differ = {cell: (plain[cell], dl[cell]) for cell in plain if (plain[cell][0] < plain[cell][1]) != (dl[cell][0] < dl[cell][1])}
+    assert not differ, f"{lab}: the paths disagree on where the mutants lose points: {differ}"
 
 
 CHECKS = [reference_scores_full_marks, reference_runs_within_budget, release_unchanged_scores_zero,
           mutants_lose_points_only_on_cells_that_use_them,
-          dlcourse_grade_gives_the_reference_full_marks_and_the_blank_zero]
+          dlcourse_grade_gives_the_reference_full_marks_and_the_blank_zero,
+          the_mutants_lose_points_on_the_same_cells_under_dlcourse_grade]
 
 
 @pytest.mark.parametrize("lab", _params())
