@@ -24,6 +24,7 @@ KINDS = ("derivation", "concept", "code-reading", "experiment")
 DIFFICULTIES = (1, 2, 3)
 FILE_FIELDS = ("lab", "topics", "questions")
 QUESTION_FIELDS = ("id", "about", "kind", "difficulty", "question", "model_answer", "listen_for")
+OPTIONAL_FIELDS = ("prepared_by",)  # a verbatim phrase of the one notebook cell that computes or states the answer
 LISTEN_FOR_COUNT = (2, 4)
 
 _LAB_RE = re.compile(r"^lab(\d\d)_[a-z0-9_]+$")
@@ -47,6 +48,7 @@ class Question:
     question: str
     model_answer: str
     listen_for: tuple[str, ...]
+    prepared_by: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ def _question(entry, lab: str, path: Path, index: int) -> Question:
     missing = [f for f in QUESTION_FIELDS if f not in entry]
     if missing:
         raise _fail(path, f"missing field(s) {', '.join(missing)}", qid)
-    unknown = sorted(set(entry) - set(QUESTION_FIELDS))
+    unknown = sorted(set(entry) - set(QUESTION_FIELDS) - set(OPTIONAL_FIELDS))
     if unknown:
         raise _fail(path, f"unknown field(s) {', '.join(map(str, unknown))}", qid)
     prefix = lab[:5] + "-"
@@ -93,6 +95,10 @@ def _question(entry, lab: str, path: Path, index: int) -> Question:
         raise _fail(path, f"difficulty must be 1, 2 or 3, got {difficulty!r}", qid)
     if not isinstance(entry["about"], str) or not entry["about"].strip():
         raise _fail(path, f"about must be a graded function or topic name, got {entry['about']!r}", qid)
+    prepared_by = entry.get("prepared_by")
+    if prepared_by is not None and (not isinstance(prepared_by, str) or not prepared_by.strip()):
+        raise _fail(path, f"prepared_by must be a non-empty phrase of one cell of the lab's notebook, "
+                          f"got {prepared_by!r}", qid)
     listen_for = entry["listen_for"]
     low, high = LISTEN_FOR_COUNT
     if not isinstance(listen_for, list) or not low <= len(listen_for) <= high:
@@ -106,6 +112,7 @@ def _question(entry, lab: str, path: Path, index: int) -> Question:
         question=_text(entry["question"], path, "question", qid),
         model_answer=_text(entry["model_answer"], path, "model_answer", qid),
         listen_for=tuple(_text(p, path, "a listen_for point", qid) for p in listen_for),
+        prepared_by=prepared_by,
     )
 
 
@@ -163,6 +170,25 @@ def notebook_text(lab: str, source_root: Path = SOURCE_ROOT) -> str:
     return _normalise("\n".join(cells))
 
 
+def notebook_cells(lab: str, source_root: Path = SOURCE_ROOT) -> list[str]:
+    """The source of each cell of ``source/<lab>/<lab>.ipynb``, in order (markdown and code)."""
+    path = Path(source_root) / lab / f"{lab}.ipynb"
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+            for c in notebook.get("cells", [])]
+
+
+def _spaces(text: str) -> str:
+    return " ".join(text.split())
+
+
+def cells_with(phrase: str, cells: list[str]) -> list[int]:
+    """Indices of the cells that hold ``phrase`` verbatim (case kept; any run of whitespace, a line
+    break included, matches any other)."""
+    wanted = _spaces(phrase)
+    return [i for i, cell in enumerate(cells) if wanted in _spaces(cell)]
+
+
 def graded_names(lab: str) -> list[str]:
     """The graded functions (and classes) of a lab, from its hidden-case specs."""
     from autograder.grading.cases import specs_for_lab
@@ -170,13 +196,24 @@ def graded_names(lab: str) -> list[str]:
     return [spec.name for spec in specs_for_lab(lab)]
 
 
-def check_lab(entry: LabQuestions, graded: list[str], text: Optional[str]) -> None:
+def check_lab(entry: LabQuestions, graded: list[str], text: Optional[str],
+              cells: Optional[list[str]] = None) -> None:
     """Check a parsed file against its lab: each topic occurs in ``text`` (the normalised notebook
-    text; ``None`` skips that check) and each question's ``about`` names a graded function or a topic."""
+    text; ``None`` skips that check), each ``prepared_by`` in exactly one of ``cells`` (the notebook's
+    cell sources; ``None`` skips that check) and each question's ``about`` names a graded function or a topic."""
     if text is not None:
         for topic in entry.topics:
             if _normalise(topic) not in text:
                 raise _fail(entry.path, f"topic {topic!r} does not occur in the source notebook of {entry.lab}")
+    if cells is not None:
+        for q in entry.questions:
+            if q.prepared_by is None:
+                continue
+            found = cells_with(q.prepared_by, cells)
+            if len(found) != 1:
+                where = "no cell" if not found else f"{len(found)} cells ({', '.join(map(str, found))})"
+                raise _fail(entry.path, f"prepared_by {q.prepared_by!r} must occur in exactly one cell of "
+                                        f"source/{entry.lab}/{entry.lab}.ipynb, found in {where}", q.id)
     known = set(graded) | set(entry.topics)
     for q in entry.questions:
         if q.about not in known:
@@ -190,7 +227,8 @@ def load_bank(folder: Path = QUESTIONS_DIR, *, source_root: Path = SOURCE_ROOT) 
     Raises :class:`BankError` on a schema violation: missing or unknown field, unknown kind,
     difficulty out of range, duplicate id (within the bank), id without the lab's ``labNN-`` prefix,
     a lab without ``source/<lab>/<lab>.ipynb`` or hidden-case specs, a topic that does not occur in
-    the lab's notebook, an ``about`` that is neither a graded function nor a topic of the lab.
+    the lab's notebook, an ``about`` that is neither a graded function nor a topic of the lab, a
+    ``prepared_by`` that is not a phrase of exactly one cell of the notebook.
     """
     folder, source_root = Path(folder), Path(source_root)
     files = sorted(folder.glob("*.yaml"))
@@ -207,7 +245,7 @@ def load_bank(folder: Path = QUESTIONS_DIR, *, source_root: Path = SOURCE_ROOT) 
             graded = graded_names(entry.lab)
         except KeyError:
             raise _fail(path, f"lab {entry.lab!r} has no hidden-case specs (autograder/grading/cases/{entry.lab}.py)") from None
-        check_lab(entry, graded, notebook_text(entry.lab, source_root))
+        check_lab(entry, graded, notebook_text(entry.lab, source_root), notebook_cells(entry.lab, source_root))
         for q in entry.questions:
             if q.id in where:
                 raise _fail(path, f"duplicate id (also in {where[q.id]})", q.id)

@@ -268,3 +268,35 @@ def test_invalid_yaml_and_empty_folder(tmp_path):
     (tmp_path / "lab01_neurons_losses.yaml").write_text("lab: [unclosed\n", encoding="utf-8")
     with pytest.raises(BankError, match="not valid YAML"):
         load_bank(tmp_path)
+
+
+# --- prepared_by: the one cell of the lab that prepares a question ----------------------------------
+
+def test_prepared_by_names_one_cell_and_is_kept(tmp_path):
+    # "the **decision boundary** is the line" is written once, in the markdown cell of experiment E1
+    data = _question_change(prepared_by="so the **decision boundary** is the line")
+    _write(tmp_path / "bank", data)
+    first, second = load_bank(tmp_path / "bank")
+    assert first.prepared_by == "so the **decision boundary** is the line" and second.prepared_by is None
+
+
+def test_prepared_by_may_span_a_line_break_but_keeps_case(tmp_path):
+    # the notebook breaks "a very heavy\nelephant" across two lines
+    _write(tmp_path / "bank", _question_change(prepared_by="a very heavy elephant that is classified correctly"))
+    assert load_bank(tmp_path / "bank")[0].prepared_by.startswith("a very heavy")
+    message = _error(tmp_path, _question_change(prepared_by="A VERY HEAVY ELEPHANT that is classified correctly"))
+    assert "prepared_by" in message and "no cell" in message
+
+
+def test_prepared_by_in_no_cell_or_in_several(tmp_path):
+    message = _error(tmp_path, _question_change(prepared_by="a phrase no notebook holds"))
+    assert "prepared_by" in message and "no cell" in message and "lab01-sigmoid-derivative" in message
+    # every hidden test cell of the lab says "run when your notebook is graded"
+    message = _error(tmp_path, _question_change(prepared_by="run when your notebook is graded"))
+    assert "exactly one cell" in message and "cells (" in message
+
+
+@pytest.mark.parametrize("value", ["", "   ", 3, ["a"]])
+def test_prepared_by_must_be_a_phrase(tmp_path, value):
+    message = _error(tmp_path, _question_change(prepared_by=value))
+    assert "prepared_by must be a non-empty phrase" in message and "lab01-sigmoid-derivative" in message
