@@ -146,7 +146,7 @@ def diagnose(spec: Spec, outputs: list[tuple[Case, Any, Any, bool]], budget: Bud
     nothing about the formula), for an undiagnosable spec, and for no match.
     """
     failing = [(case, got, expected) for case, got, expected, passed in outputs if not passed]
-    if not diagnosable(spec) or all(got is RAISED for _, got, _ in failing):  # nothing failed, or only raised
+    if all(got is RAISED for _, got, _ in failing) or not diagnosable(spec):  # nothing failed, or only raised
         return []
     budget = budget or Budget()
     cases = [case for case, _, _, _ in outputs]
