@@ -76,12 +76,16 @@ def write_files(out: Path, lab: str, found: list[Misconception], graded: int) ->
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    labels = [f"{m.function}: {m.description[:60]}" for m in found]
-    fig, ax = plt.subplots(figsize=(7, 0.32 * len(found) + 1.3))
+    def label(m: Misconception) -> str:
+        text = f"{m.function}: {m.description}"
+        return text if len(text) <= 44 else text[:43] + "…"
+
+    labels = [label(m) for m in found]
+    fig, ax = plt.subplots(figsize=(8, 0.32 * len(found) + 1.3))
     ax.barh(range(len(found)), [len(m.students) for m in found], color="#c44e52")
     ax.set_yticks(range(len(found)), labels, fontsize=7)
     ax.invert_yaxis()
-    ax.set(xlabel="students", title=f"{lab}: misconceptions diagnosed ({graded} graded)")
+    ax.set(xlabel="students", title=f"{lab}: misconceptions ({graded} graded)")
     ax.xaxis.get_major_locator().set_params(integer=True)
     fig.tight_layout()
     fig.savefig(out / CHART_NAME, dpi=110)

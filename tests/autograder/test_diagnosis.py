@@ -258,3 +258,39 @@ def test_the_viva_sheet_shows_the_diagnosis_and_asks_its_questions_first():
     page = render_html(sheet)
     assert "Misconception diagnosed" in page and html.escape(entry.name, quote=False) in page
     assert SCRIPT not in page and "&lt;script&gt;window.__pwned_diag" in page
+
+
+# ------------------------------------------------------------------------ the catalogue's references
+def test_every_mutant_names_viva_questions_of_the_bank_and_a_slide_line_or_notebook_heading_that_exists():
+    """The viva ids are the bank's (autograder/viva/questions/<lab>.yaml, edited elsewhere: this catches
+    drift); ``slides.txt:N`` is a non-empty line of the shared deck; ``<lab>.ipynb § heading`` is a
+    markdown heading of the lab's source notebook."""
+    import json
+    import re
+
+    from autograder.course import REPO
+    from autograder.viva.bank import questions_for
+
+    found = [p for p in (REPO / "shared", REPO.parent / "shared", REPO.parent.parent / "shared")
+             if (p / "lecture" / "slides.txt").is_file()]  # the deck sits beside the checkout, not in it
+    slides = (found[0] / "lecture" / "slides.txt").read_text().splitlines() if found else None
+    problems = []
+    for lab in catalogue.catalogued_labs("mutant"):
+        bank = {q.id for q in questions_for(lab)}
+        nb = json.loads((REPO / "source" / lab / f"{lab}.ipynb").read_text())
+        headings = {line.lstrip("#").strip() for c in nb["cells"] if c["cell_type"] == "markdown"
+                    for line in "".join(c["source"]).splitlines() if line.startswith("#")}
+        for named in catalogue.mutants(lab).values():
+            for entry in named.values():
+                if not entry.viva or set(entry.viva) - bank:
+                    problems.append(f"{entry.id}: viva {entry.viva} not all in the bank of {lab}")
+                where = entry.contradicts
+                if m := re.fullmatch(r"slides\.txt:(\d+)", where):
+                    if slides is not None and not (0 < int(m[1]) <= len(slides) and slides[int(m[1]) - 1].strip()):
+                        problems.append(f"{entry.id}: {where} is not a line of the slides")
+                elif m := re.fullmatch(rf"{lab}\.ipynb § (.+)", where):
+                    if m[1] not in headings:
+                        problems.append(f"{entry.id}: {where!r} is no heading of source/{lab}/{lab}.ipynb")
+                else:
+                    problems.append(f"{entry.id}: contradicts {where!r} is neither slides.txt:N nor {lab}.ipynb § heading")
+    assert not problems, "\n".join(problems[:20])
