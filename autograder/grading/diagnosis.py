@@ -17,7 +17,8 @@ fixed thresholds (trained models: ``reference_needed=False``), functions judged 
 only raises tells nothing about the formula; where some cases raised and others gave wrong values,
 an entry must raise on the same cases), and catalogue entries marked ``diagnosable=False``.
 
-Cost is bounded: only failing functions, only their catalogue entries (each run once on the function's cases), and a
+Cost is bounded: only failing functions, only their catalogue entries (each run once on the run's cases
+per process: every submission of a run gets the same cases, so later submissions reuse the outputs), and a
 :class:`Budget` of seconds per submission (entries not reached when it runs out are not tried).
 
 Both grading paths call :func:`diagnose` on the same data: plain nbgrader's in-kernel judge
@@ -28,9 +29,11 @@ messages, which the feedback page, the TA report and the viva records read back 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -38,7 +41,7 @@ from autograder.grading import catalogue
 from autograder.grading.cases import Spec
 from autograder.kernel import reports
 from autograder.kernel.harness import build_report
-from autograder.kernel.runners import Case
+from autograder.kernel.runners import Case, encode_cases
 from autograder.kernel.torch_grading import deterministic
 from autograder.kernel.guards import quiet
 
@@ -74,10 +77,6 @@ class Budget:
         self.seconds = seconds
         self.spent_s = 0.0
 
-    @property
-    def left(self) -> bool:
-        return self.spent_s < self.seconds
-
 
 def diagnosable(spec: Spec) -> bool:
     """Whether ``spec``'s outputs are compared with the reference's (not a trained model judged against
@@ -102,10 +101,23 @@ def _built(lab: str, function: str, name: str) -> Callable | None:
         return None
 
 
-def _outputs(fn: Callable, spec: Spec, cases: list[Case], uses: dict) -> list[Any] | None:
-    """``fn``'s outputs on ``cases`` as a kernel reports them (through the codec and JSON), :data:`RAISED`
+#: ``{(entry id, digest of the cases): the entry's report, as JSON data}``: the cases of one run are the
+#: same for every submission, so a worker computes each entry's outputs on them once per run. Bounded
+#: (oldest dropped first); each use decodes afresh, so no output object is shared between two judges.
+_REPORTS: OrderedDict[tuple[str, str], dict] = OrderedDict()
+_REPORTS_KEPT = 256
+
+
+def _outputs(entry: catalogue.Entry, fn: Callable, spec: Spec, cases: list[Case], uses: dict) -> list[Any] | None:
+    """The entry's outputs on ``cases`` as a kernel reports them (through the codec and JSON), :data:`RAISED`
     for a case that raised or could not be reported; ``None`` when no case ran at all."""
-    payload = json.loads(json.dumps(build_report(fn, spec.qualname, cases, dict(uses), runner=spec.runner)))
+    key = (entry.id, hashlib.sha256(encode_cases({spec.qualname: cases})).hexdigest())
+    payload = _REPORTS.get(key)
+    if payload is None:
+        payload = json.loads(json.dumps(build_report(fn, spec.qualname, cases, dict(uses), runner=spec.runner)))
+        _REPORTS[key] = payload
+        while len(_REPORTS) > _REPORTS_KEPT:
+            _REPORTS.popitem(last=False)
     parsed = reports.parse(payload, spec.qualname)
     if parsed["not_implemented"] or len(parsed["cases"]) != len(cases):
         return None
@@ -161,7 +173,7 @@ def diagnose(spec: Spec, outputs: list[tuple[Case, Any, Any, bool]], budget: Bud
                 fn = _built(entry.lab, entry.function, entry.name)
                 if fn is None:
                     continue
-                mine = _outputs(fn, spec, cases, uses)
+                mine = _outputs(entry, fn, spec, cases, uses)
                 if mine is None:
                     continue
                 if all(_agrees(spec, case, got, expected, passed, out) for (case, got, expected, passed), out
