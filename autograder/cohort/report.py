@@ -10,6 +10,8 @@ Writes into ``<course>/reports/<lab>/``:
   student who handed nothing in);
 * ``questions.csv``: per graded cell, points, mean score and the share of students with full marks;
 * ``histogram.png`` (total scores) and ``questions.png`` (mean score per question, as a fraction);
+* ``misconceptions.csv`` and ``misconceptions.png``: how many students show each misconception diagnosed
+  while grading (:mod:`autograder.cohort.misconceptions`);
 * ``index.html``: one page holding all of the above, with the grading outcomes of ``dlcourse grade``;
 * ``students.html``: every roster student x every graded function, sortable and filterable, with a
   note for every score below full and links to case messages, feedback and the autograded notebook
@@ -24,6 +26,9 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook
 
+from autograder.cohort.misconceptions import html_section as misconceptions_html
+from autograder.cohort.misconceptions import lab_misconceptions
+from autograder.cohort.misconceptions import write_files as write_misconceptions
 from autograder.cohort.lms_export import GradeItem, identifier_for, roster_students, write_lms_csv
 from autograder.cohort.pipeline import Pipeline
 from autograder.cohort.report_table import write_students_page
@@ -137,6 +142,8 @@ def write_report(root: Path, lab: str, out: Path | None = None) -> Path:
     outcomes = json.loads(state_path.read_text()) if state_path.is_file() else {}
     notes = {row.id: row.notes for row in write_students_page(root, lab, out, rows, questions, points, outcomes,
                                                                roster_names(root))}
+    misconceptions = lab_misconceptions(root, lab, [r["id"] for r in rows])
+    write_misconceptions(out, lab, misconceptions, len(rows))
     esc = html.escape
     student_rows = "".join(
         f"<tr><td>{esc(r['id'])}</td><td>{esc((r['first_name'] + ' ' + r['last_name']).strip())}</td>"
@@ -164,6 +171,7 @@ and case messages). Files: <a href="grades.csv">grades.csv</a> (nbgrader export)
 (LMS import, after penalties), <a href="questions.csv">questions.csv</a>.</p>
 <img src="histogram.png" alt="score histogram"> <img src="questions.png" alt="per-question means">
 <h2>Per question</h2><table><tr><th>question</th><th>points</th><th>mean</th><th>full marks</th></tr>{question_rows}</table>
+{misconceptions_html(misconceptions, len(rows))}
 <h2>Per student</h2><table><tr><th>id</th><th>name</th><th>score</th><th>due</th><th>submitted</th>
 <th>hours late</th><th>late penalty</th><th>grading notes</th></tr>{student_rows}</table>
 </body></html>"""

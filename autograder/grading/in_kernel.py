@@ -15,13 +15,30 @@ from __future__ import annotations
 from typing import Callable
 
 from autograder.grading.cases import get_spec
+from autograder.grading.diagnosis import Budget, diagnose
 from autograder.grading.judging import run_cases, summary
 
+#: The diagnosis time of this kernel's submission: plain nbgrader runs one kernel per notebook, so the
+#: cap is per submission here as on ``dlcourse grade``'s worker.
+_BUDGET: Budget | None = None
 
-def check_in_process(fn: Callable, qualname: str, points: float, uses: dict) -> float:
-    """Judge ``fn`` on the course's fixed seeded cases of ``qualname`` here; print and return the points."""
+
+def new_submission() -> None:
+    """Start the diagnosis budget afresh (a new kernel does; in-process tests grade many submissions)."""
+    global _BUDGET
+    _BUDGET = None
+
+
+def check_in_process(fn: Callable, qualname: str, points: float, uses: dict, seed: int | None = None) -> float:
+    """Judge ``fn`` on the course's fixed seeded cases of ``qualname`` here (``seed``: another run's, for
+    tests); diagnose a failing function (:mod:`autograder.grading.diagnosis`); print and return the points."""
+    global _BUDGET
     spec = get_spec(qualname)
-    results = run_cases(fn, spec, uses)
-    earned, text = summary(spec, results, points)
+    outputs: list = []
+    results = run_cases(fn, spec, uses, seed=seed, outputs=outputs)
+    if _BUDGET is None:
+        _BUDGET = Budget()
+    diagnoses = diagnose(spec, outputs, _BUDGET)
+    earned, text = summary(spec, results, points, diagnoses)
     print(text)
     return earned

@@ -83,13 +83,20 @@ def judge_case(spec: Spec, case: Case, expected: Any, got: Any, error: str | Non
 
 
 def judge_report_payload(spec: Spec, cases: list[Case], payload: dict | None,
-                         missing_why: str = "") -> list[CaseResult]:
+                         missing_why: str = "", outputs: list | None = None) -> list[CaseResult]:
     """Judge a kernel's report (or its absence) of ``spec`` on ``cases``, the cases the kernel was given.
 
     A report that is not one (wrong layout, another function's) fails every case; a case whose output
     cannot be decoded, or is not data (a model, a function), fails alone with a message.
+    ``outputs``, when given, receives ``(case, output, reference's output, passed)`` of every case, the
+    output :data:`autograder.grading.diagnosis.RAISED` where the case raised or reported nothing (what
+    :func:`autograder.grading.diagnosis.diagnose` reads).
     """
+    from autograder.grading.diagnosis import RAISED
+
     def all_fail(message: str) -> list[CaseResult]:
+        if outputs is not None:
+            outputs.extend((c, RAISED, None, False) for c in cases)
         return [r for c in cases for r in judge_case(spec, c, None, None, message)]
 
     if payload is None:
@@ -105,27 +112,34 @@ def judge_report_payload(spec: Spec, cases: list[Case], payload: dict | None,
     with deterministic():
         for i, case in enumerate(cases):
             if i >= len(reported) or reported[i][0] != case.name:
-                results.extend(judge_case(spec, case, None, None, "no output was reported for this case"))
-                continue
-            _, got, error = reported[i]
-            if isinstance(got, reports.Unencodable):
-                error = f"returned a {got.type_name}, which cannot be graded"
-            expected = expected_output(spec, case) if error is None else None
-            results.extend(judge_case(spec, case, expected, got, error))
+                mine = judge_case(spec, case, None, None, "no output was reported for this case")
+                got, expected = RAISED, None
+            else:
+                _, got, error = reported[i]
+                if isinstance(got, reports.Unencodable):
+                    error = f"returned a {got.type_name}, which cannot be graded"
+                expected = expected_output(spec, case) if error is None else None
+                mine = judge_case(spec, case, expected, got, error)
+                if error is not None:
+                    got = RAISED
+            if outputs is not None:
+                outputs.append((case, got, expected, all(r.passed for r in mine)))
+            results.extend(mine)
     return results
 
 
-def run_cases(fn: Callable, spec: Spec, uses: dict | None = None, seed: int | None = None) -> list[CaseResult]:
+def run_cases(fn: Callable, spec: Spec, uses: dict | None = None, seed: int | None = None,
+              outputs: list | None = None) -> list[CaseResult]:
     """Judge ``fn`` on the hidden cases of ``spec`` in this process, the way ``dlcourse grade`` does.
 
     The cases are :func:`drawn_cases` from ``seed`` (default: the course's fixed cases, plain
     nbgrader's); ``fn`` runs on them through the kernel's :func:`~autograder.kernel.harness.build_report`,
     the report goes through JSON, and :func:`judge_report_payload` scores it. ``uses`` holds the
-    student's helpers (``mlp_forward=...``).
+    student's helpers (``mlp_forward=...``); ``outputs`` as in :func:`judge_report_payload`.
     """
     cases = drawn_cases(spec, seed)
     payload = build_report(fn, spec.qualname, cases, dict(uses or {}), runner=spec.runner)
-    return judge_report_payload(spec, cases, json.loads(json.dumps(payload)))
+    return judge_report_payload(spec, cases, json.loads(json.dumps(payload)), outputs=outputs)
 
 
 def score(results: list[CaseResult], points: float) -> float:
@@ -135,8 +149,9 @@ def score(results: list[CaseResult], points: float) -> float:
     return float(round(points * sum(r.passed for r in results) / len(results), 4))
 
 
-def summary(spec: Spec, results: list[CaseResult], points: float) -> tuple[float, str]:
-    """Points earned and the lines printed under a test cell (at most 8 failed cases named)."""
+def summary(spec: Spec, results: list[CaseResult], points: float, diagnoses: list | None = None) -> tuple[float, str]:
+    """Points earned and the lines printed under a test cell (at most 8 failed cases named, then one
+    line per misconception diagnosed, :func:`autograder.grading.diagnosis.line`)."""
     earned = score(results, points)
     passed = sum(r.passed for r in results)
     lines = [f"{spec.name}: {passed}/{len(results)} hidden cases passed, {earned:g} of {points:g} points"]
@@ -144,5 +159,9 @@ def summary(spec: Spec, results: list[CaseResult], points: float) -> tuple[float
     lines += [f"  - case '{r.case}': {r.message}" for r in failed[:8]]
     if len(failed) > 8:
         lines.append(f"  ... and {len(failed) - 8} more failed cases")
+    if diagnoses:
+        from autograder.grading.diagnosis import line
+
+        lines += [line(d) for d in diagnoses]
     return earned, "\n".join(lines)
 

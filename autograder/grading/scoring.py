@@ -26,6 +26,7 @@ from nbformat import NotebookNode
 
 from autograder.kernel import reports
 from autograder.grading.cases import get_spec, specs_for_lab
+from autograder.grading.diagnosis import Budget, diagnose
 from autograder.grading.judging import CaseResult, judge_report_payload, summary
 from autograder.kernel.runners import decode_cases, encode_cases
 from autograder.grading.seeding import case_rng
@@ -97,15 +98,18 @@ def _kernel_error(cell: NotebookNode) -> str:
     return ""
 
 
-def judge_report(qualname: str, seed: int, payload: dict | None, missing_why: str = "") -> list[CaseResult]:
-    """Judge one report (or its absence) of ``qualname`` against the reference on the run's cases."""
+def judge_report(qualname: str, seed: int, payload: dict | None, missing_why: str = "",
+                 outputs: list | None = None) -> list[CaseResult]:
+    """Judge one report (or its absence) of ``qualname`` against the reference on the run's cases
+    (``outputs``: see :func:`autograder.grading.judging.judge_report_payload`)."""
     spec = get_spec(qualname)
     cases = decode_cases(run_cases_file(spec.lab, seed), qualname)
-    return judge_report_payload(spec, cases, payload, missing_why)
+    return judge_report_payload(spec, cases, payload, missing_why, outputs=outputs)
 
 
-def score_cell(cell: NotebookNode, seed: int) -> float | None:
-    """Score one test cell from its reports; rewrite its outputs. ``None`` when it has no ``check`` call."""
+def score_cell(cell: NotebookNode, seed: int, budget: Budget | None = None) -> float | None:
+    """Score one test cell from its reports; rewrite its outputs (the summary, the misconceptions
+    diagnosed within ``budget``, the points). ``None`` when it has no ``check`` call."""
     calls = check_calls(cell.source)
     if not calls:
         return None
@@ -113,8 +117,11 @@ def score_cell(cell: NotebookNode, seed: int) -> float | None:
     why = _kernel_error(cell)
     earned, lines = 0.0, []
     for call in calls:
-        results = judge_report(call.qualname, seed, found.get(call.qualname), why)
-        points, text = summary(get_spec(call.qualname), results, call.points)
+        outputs: list = []
+        results = judge_report(call.qualname, seed, found.get(call.qualname), why, outputs)
+        spec = get_spec(call.qualname)
+        diagnoses = diagnose(spec, outputs, budget)
+        points, text = summary(spec, results, call.points, diagnoses)
         earned += points
         lines.append(text)
     earned = float(round(earned, 4))
@@ -141,9 +148,10 @@ def score_notebook(nb: NotebookNode, seed: int) -> dict[str, float]:
 
 def _score_cells(nb: NotebookNode, seed: int) -> dict[str, float]:
     scores = {}
+    budget = Budget()  # one per submission
     for cell in nb.cells:
         if is_test_cell(cell):
-            earned = score_cell(cell, seed)
+            earned = score_cell(cell, seed, budget)
             if earned is not None:
                 scores[cell.metadata["nbgrader"].get("grade_id", "")] = earned
     return scores

@@ -4,7 +4,7 @@ From ``<root>/gradebook.db`` (nbgrader's :class:`~nbgrader.api.Gradebook`): the 
 per graded function the points of its hidden test cell (``test_<function>``), the submission's
 timestamp, due date, seconds late and late penalty. From ``<root>/autograded/<student>/<lab>/<lab>.ipynb``:
 what the hidden test cell printed (the harness's ``  - case '<case>': <message>`` lines, or the error
-the cell raised). From ``<root>/submitted/<student>/<lab>/<lab>.ipynb``: the student's code, the
+the cell raised, and the misconceptions diagnosed: ``  diagnosis [<id>]: <text>``). From ``<root>/submitted/<student>/<lab>/<lab>.ipynb``: the student's code, the
 solution cell whose ``grade_id`` is the function's name.
 """
 from __future__ import annotations
@@ -22,6 +22,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from autograder.course import notebook_path
 from autograder.cohort.gradebook import db_url
 from autograder.course.submissions import grade_id, is_solution_cell
+from autograder.grading.diagnosis import parse_lines
 
 DAY_S = 86400
 _SUMMARY = re.compile(r"^(?P<name>\S+): (?P<passed>\d+)/(?P<total>\d+) hidden cases passed")
@@ -52,6 +53,7 @@ class FunctionRecord:
     failures: list[Failure] = field(default_factory=list)
     more_failures: int = 0                    # failed cases the harness did not list
     errors: list[str] = field(default_factory=list)  # errors raised by the solution or test cell
+    diagnoses: list[tuple[str, str]] = field(default_factory=list)  # (catalogue id, text): known mistakes matched
 
     @property
     def lost(self) -> float:
@@ -228,7 +230,9 @@ def read_lab(root: Path, student: str, lab: str) -> LabRecord:
         record = FunctionRecord(name, points, max_points, code_cells.get(name))
         test = test_cells.get(f"test_{name}")
         if test is not None:
-            record.passed, record.total, record.failures, record.more_failures = parse_test_output(_stream_text(test))
+            text = _stream_text(test)
+            record.passed, record.total, record.failures, record.more_failures = parse_test_output(text)
+            record.diagnoses = parse_lines(text)
             record.errors = _cell_errors(test)
         solution = test_cells.get(name)
         if solution is not None:

@@ -2,7 +2,11 @@
 
 Per lab, a question ``about`` a graded function weighs::
 
-    1  +  4 × (fraction of that function's points lost)  +  3 if the function looks copied
+    1  +  20 if it probes a diagnosed misconception  +  4 × (fraction of that function's points lost)
+       +  3 if the function looks copied
+
+(a misconception is diagnosed by :mod:`autograder.grading.diagnosis`; the catalogue entry names its
+questions, which are taken first, in bank order, and listed first)
 
 (doubled again for a *code-reading* question about a copied function: the student should explain the
 code); a question about a topic weighs 1. Questions are drawn one at a time with probability
@@ -32,6 +36,9 @@ from autograder.viva.records import LabRecord
 
 MIN_QUESTIONS, MAX_QUESTIONS = 5, 8
 LOST_WEIGHT, COPIED_WEIGHT, CODE_READING_FACTOR, REPEAT_FACTOR = 4.0, 3.0, 2.0, 0.5
+#: Added to a question that probes a diagnosed misconception: more than any other weight can reach, so
+#: such questions are drawn first and listed first.
+DIAGNOSED_WEIGHT = 20.0
 
 
 @dataclass(frozen=True)
@@ -41,10 +48,12 @@ class LabConcerns:
     lab: str
     lost: dict[str, float] = field(default_factory=dict)      # function -> fraction of its points lost
     copied: dict[str, str] = field(default_factory=dict)      # function -> why it looks copied
+    diagnosed: dict[str, str] = field(default_factory=dict)   # viva question id -> the misconception it probes
 
     @classmethod
     def from_record(cls, record: LabRecord, copied: Optional[dict[str, str]] = None) -> "LabConcerns":
-        return cls(record.lab, {f.name: f.lost for f in record.functions if f.lost > 0}, dict(copied or {}))
+        return cls(record.lab, {f.name: f.lost for f in record.functions if f.lost > 0}, dict(copied or {}),
+                   diagnosed_questions(record))
 
     @property
     def weak(self) -> set[str]:
@@ -62,6 +71,20 @@ class Chosen:
     reasons: tuple[str, ...]
 
 
+def diagnosed_questions(record: LabRecord) -> dict[str, str]:
+    """``{viva question id: misconception}`` for the misconceptions diagnosed in ``record`` (their
+    catalogue entries' ``viva`` ids, :mod:`autograder.grading.diagnosis`)."""
+    from autograder.grading.diagnosis import entry_for
+
+    out: dict[str, str] = {}
+    for function in record.functions:
+        for entry_id, _ in function.diagnoses:
+            entry = entry_for(entry_id)
+            for question in entry.viva if entry else ():
+                out.setdefault(question, f"diagnosed in {function.name}: {entry.description or entry.name}")
+    return out
+
+
 def seed_for(student: str, lab: str) -> int:
     """A stable 64-bit seed for ``(student, lab)``: SHA-256 of ``"<student>/<lab>"``."""
     return int.from_bytes(hashlib.sha256(f"{student}/{lab}".encode("utf-8")).digest()[:8], "big")
@@ -70,6 +93,9 @@ def seed_for(student: str, lab: str) -> int:
 def weigh(question: Question, concerns: LabConcerns) -> tuple[float, tuple[str, ...]]:
     """A question's weight for this student and why."""
     weight, reasons = 1.0, []
+    if question.id in concerns.diagnosed:
+        weight += DIAGNOSED_WEIGHT
+        reasons.append(concerns.diagnosed[question.id])
     lost = concerns.lost.get(question.about, 0.0)
     if lost > 0:
         weight += LOST_WEIGHT * lost
@@ -92,8 +118,18 @@ def draw(student: str, concerns: LabConcerns, count: int, bank: Optional[list[Qu
     covered: set[str] = set()
     turn = 0
     for _ in range(min(count, len(pool))):
-        # first one question about each weak function, taking turns between the functions that lost
-        # points and those that look copied; then anything
+        # first the questions on diagnosed misconceptions; then one question about each weak function,
+        # taking turns between the functions that lost points and those that look copied; then anything
+        diagnosed = [q for q in pool if q.id in concerns.diagnosed]
+        if diagnosed:
+            pick = diagnosed[0]  # in bank order
+            pool.remove(pick)
+            covered.add(pick.about)
+            chosen.append(Chosen(pick, weights[pick.id][0], weights[pick.id][1]))
+            for q in pool:
+                if q.about == pick.about:
+                    current[q.id] *= REPEAT_FACTOR
+            continue
         lost = [q for q in pool if q.about in concerns.lost and q.about not in covered]
         copied = [q for q in pool if q.about in concerns.copied and q.about not in concerns.lost
                   and q.about not in covered]

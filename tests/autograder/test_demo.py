@@ -68,3 +68,15 @@ def test_the_demo_releases_into_its_own_course_and_leaves_the_repositorys_releas
     assert [r["id"] for r in course] == sorted(STUDENTS)
     vivas = {r["id"]: r["viva1 (/10)"] for r in course}
     assert vivas["ada"] == "9" and vivas["dee"] == "6" and vivas["ben"] == "0"
+
+
+def test_dee_makes_mistakes_that_diagnosis_can_name_in_every_demo_lab():
+    """The demo's feedback, report and viva sheets show misconceptions (issue 17): in each default lab,
+    at least one of dee's catalogue bugs is a diagnosable mistake of a function compared value by value."""
+    from autograder.grading import catalogue
+    from autograder.grading.cases import get_spec
+    from autograder.grading.diagnosis import diagnosable
+
+    for lab in DEFAULT_LABS:
+        bugs = [catalogue.mutants(lab)[f][name] for f, name in catalogue.notebook_sample(lab)]
+        assert any(e.diagnosable and diagnosable(get_spec(f"{lab}.{e.function}")) for e in bugs), lab

@@ -299,3 +299,20 @@ def test_a_sheet_and_the_cohort_page_render_in_a_browser_offline(root, tmp_path)
         browser.close()
     assert not errors, errors
     assert not outside, outside
+
+
+def test_dees_diagnosed_misconceptions_are_on_her_sheet_and_their_questions_come_first(sheets):
+    """Graded by real plain nbgrader (the in-kernel judge): each of dee's three catalogue bugs is
+    diagnosed in the test cell's printout, read back onto her sheet, and the catalogue's viva questions
+    for them are her lab's first questions."""
+    sheet = sheets["dee"]
+    lab = sheet.record.labs[0]
+    expected_questions = set()
+    for function, bug in DEE_BUGS.items():
+        entry = catalogue.mutants(LAB)[function][bug]
+        assert entry.id in [i for i, _ in lab.function(function).diagnoses], (function, lab.function(function))
+        expected_questions |= set(entry.viva)
+    asked = [c.question.id for c in sheet.questions]
+    assert set(asked[:len(expected_questions)]) == expected_questions, asked
+    assert "Misconception diagnosed" in render_html(sheet) and "known mistake" in render_markdown(sheet)
+    assert not any(f.diagnoses for s in ("ada", "bob", "cat", "ben") for f in sheets[s].record.labs[0].functions)

@@ -7,7 +7,9 @@ lab and kind::
     autograder/grading/catalogue/variants/<lab_id>.py   VARIANTS = {function: {name: entry}}   must get full marks
 
 An entry is the full source of a solution cell that defines ``function`` (a string), or
-:class:`Entry` with metadata. ``NOTEBOOK_SAMPLE = ["function:name", ...]`` (optional) says which
+:class:`Entry` with metadata; a lab module's ``NOTES = {function: {field: value}}`` gives every entry
+of ``function`` the fields it does not set itself (:data:`NOTE_FIELDS`), and ``NOTES["function:name"]``
+sets one entry's fields (:data:`ENTRY_NOTE_FIELDS`: an equivalence, ``diagnosable=False``). ``NOTEBOOK_SAMPLE = ["function:name", ...]`` (optional) says which
 entries the notebook-level tests prefer when they submit one entry per function. A lab without a
 module has no entries (empty dicts).
 
@@ -59,7 +61,11 @@ class Entry:
     viva:          ids of viva questions that probe it (``autograder/viva/questions/``).
     needs:         modules that must import for it to run (``("scipy",)``); skipped where one does not.
     equivalent_to: another entry of the same function and kind that it must score exactly like on every
-                   hidden case (a restyling); the differential test checks this.
+                   hidden case (a restyling, or a mistake whose outputs coincide with another's on the
+                   course's cases, so that diagnosis names both); the differential test checks this.
+    diagnosable:   ``False`` for a mutant that misconception diagnosis must not name: it only raises, draws
+                   from a generator other than the case's, or its outputs are judged statistically or by
+                   training (:mod:`autograder.grading.diagnosis`).
     lab, function, name, kind: where it sits in the catalogue (filled in when the catalogue is read).
     """
 
@@ -70,6 +76,7 @@ class Entry:
     viva: tuple = ()
     needs: tuple = ()
     equivalent_to: str | None = None
+    diagnosable: bool = True
     lab: str = ""
     function: str = ""
     name: str = ""
@@ -102,20 +109,44 @@ def entries(lab: str, kind: str) -> dict[str, dict[str, Entry]]:
     if module is None:
         return {}
     table = getattr(module, TABLE_NAMES[kind], {})
+    notes = getattr(module, "NOTES", {})
+    for key in notes:
+        function, _, name = key.partition(":")
+        if function not in table or (name and name not in table[function]):
+            raise KeyError(f"NOTES of {kind}s/{lab}.py names {key}, which is not a function or entry of {TABLE_NAMES[kind]}")
     out: dict[str, dict[str, Entry]] = {}
     for function, named in table.items():
         out[function] = {}
         for name, value in named.items():
             where = dict(lab=lab, function=function, name=name, kind=kind)
             if isinstance(value, str):
-                out[function][name] = Entry(value, **where)
-            elif isinstance(value, Entry):
+                value = Entry(value)
+            if isinstance(value, Entry):
+                value = _with_notes(value, notes.get(function, {}), NOTE_FIELDS)
+                value = _with_notes(value, notes.get(f"{function}:{name}", {}), ENTRY_NOTE_FIELDS, force=True)
                 out[function][name] = dataclasses.replace(value, viva=tuple(value.viva), needs=tuple(value.needs),
                                                           **where)
             else:
                 raise TypeError(f"{TABLE_NAMES[kind]}[{function!r}][{name!r}] of {lab} should be a source string "
                                 f"or an Entry, got {type(value).__name__}")
     return out
+
+
+#: What a lab module's ``NOTES = {function: {field: value}}`` may give every entry of a function that
+#: does not set the field itself (the slide a function's mistakes contradict, the viva questions on it;
+#: ``diagnosable=False`` for a function judged statistically or by training applies to every entry).
+NOTE_FIELDS = ("follows", "contradicts", "viva", "diagnosable")
+#: What ``NOTES = {"function:entry name": {field: value}}`` may set for one entry whose value is a plain
+#: source string (the fields of :class:`Entry` other than its source and place).
+ENTRY_NOTE_FIELDS = ("description", "follows", "contradicts", "viva", "needs", "equivalent_to", "diagnosable")
+
+
+def _with_notes(entry: Entry, notes: dict, fields: tuple, force: bool = False) -> Entry:
+    unknown = set(notes) - set(fields)
+    if unknown:
+        raise TypeError(f"NOTES may set {fields}, not {sorted(unknown)}")
+    return dataclasses.replace(entry, **{k: v for k, v in notes.items()
+                                        if force or k == "diagnosable" or not getattr(entry, k)})
 
 
 def mutants(lab: str) -> dict[str, dict[str, Entry]]:

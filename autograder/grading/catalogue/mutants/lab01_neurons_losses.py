@@ -405,3 +405,53 @@ NOTEBOOK_SAMPLE = [
     "one_hot:num_classes from the largest label",
     "cross_entropy_from_logits:forgets to add the max back",
 ]
+
+
+#: Per function, for misconception diagnosis (autograder/grading/diagnosis.py): where its mistakes depart
+#: from the slides or the notebook, and the viva questions of autograder/viva/questions/lab01_neurons_losses.yaml on it;
+#: then per entry ("function:entry name"): the ones diagnosis cannot name, and equivalences.
+NOTES = {
+    'linear_neuron': dict(contradicts='slides.txt:369',
+                         viva=('lab01-linear-neuron-shapes',)),
+    'fit_least_squares': dict(contradicts='slides.txt:449',
+                             viva=('lab01-normal-equations',)),
+    'sigmoid': dict(contradicts='slides.txt:604',
+                   viva=('lab01-stable-sigmoid',)),
+    'sigmoid_derivative': dict(contradicts='slides.txt:619',
+                              viva=('lab01-sigmoid-derivative',)),
+    'tanh': dict(contradicts='slides.txt:631',
+                viva=('lab01-tanh-from-sigmoid',)),
+    'tanh_derivative': dict(contradicts='slides.txt:631',
+                           viva=('lab01-tanh-derivative-saturation',)),
+    'relu': dict(contradicts='slides.txt:638',
+                viva=('lab01-why-relu',)),
+    'relu_derivative': dict(contradicts='slides.txt:638',
+                           viva=('lab01-relu-derivative-at-zero',)),
+    'leaky_relu': dict(contradicts='slides.txt:645',
+                      viva=('lab01-leaky-relu-slope',)),
+    'leaky_relu_derivative': dict(contradicts='slides.txt:645',
+                                 viva=('lab01-leaky-relu-derivative-bug',)),
+    'softmax': dict(contradicts='slides.txt:555',
+                   viva=('lab01-softmax-max-shift',)),
+    'one_hot': dict(contradicts='slides.txt:522',
+                   viva=('lab01-one-hot-selects',)),
+    'mse': dict(contradicts='slides.txt:677',
+               viva=('lab01-mse-outliers',)),
+    'mae': dict(contradicts='slides.txt:733',
+               viva=('lab01-mae-near-minimum',)),
+    'mse_grad': dict(contradicts='slides.txt:677',
+                    viva=('lab01-mse-grad-mean',)),
+    'mae_grad': dict(contradicts='slides.txt:733',
+                    viva=('lab01-mae-grad-zero',)),
+    'huber': dict(contradicts='slides.txt:746',
+                 viva=('lab01-huber-at-delta',)),
+    'huber_grad': dict(contradicts='slides.txt:746',
+                      viva=('lab01-huber-grad-clip',)),
+    'cross_entropy': dict(contradicts='slides.txt:757',
+                         viva=('lab01-cross-entropy-zero-log-zero',)),
+    'cross_entropy_from_logits': dict(contradicts='slides.txt:768',
+                                     viva=('lab01-log-sum-exp',)),
+    # not diagnosable: the mistake only raises on the failing cases, draws from a generator other than
+    # the case's, or is one the outputs do not show (a forbidden call giving correct values, a lost graph)
+    'linear_neuron:only handles one neuron: sum(X * w, axis=1)': dict(diagnosable=False),
+}

@@ -406,3 +406,33 @@ NOTEBOOK_SAMPLE = [
     "numerical_gradient:does not restore x",
     "train_mlp:drops the last, smaller batch",
 ]
+
+
+#: Per function, for misconception diagnosis (autograder/grading/diagnosis.py): where its mistakes depart
+#: from the slides or the notebook, and the viva questions of autograder/viva/questions/lab02_backprop.yaml on it;
+#: then per entry ("function:entry name"): the ones diagnosis cannot name, and equivalences.
+NOTES = {
+    'dense_forward': dict(contradicts='lab02_backprop.ipynb § Part 1 — The dense layer',
+                         viva=('lab02-dense-forward-cache',)),
+    'dense_backward': dict(contradicts='slides.txt:917',
+                          viva=('lab02-dense-backward-derivation', 'lab02-dense-backward-mean-bug')),
+    'mlp_forward': dict(contradicts='lab02_backprop.ipynb § Part 4 — The multi-layer perceptron',
+                       viva=('lab02-mlp-forward-last-layer',)),
+    'mlp_backward': dict(contradicts='slides.txt:981',
+                        viva=('lab02-backprop-through-activation',)),
+    'softmax_cross_entropy': dict(contradicts='lab02_backprop.ipynb § Part 2 — Softmax cross-entropy',
+                                 viva=('lab02-softmax-ce-gradient',)),
+    'numerical_gradient': dict(contradicts='lab02_backprop.ipynb § Part 3 — Gradient checking',
+                              viva=('lab02-central-differences', 'lab02-numerical-gradient-restore')),
+    'relative_error': dict(contradicts='lab02_backprop.ipynb § Part 3 — Gradient checking',
+                          viva=('lab02-relative-error-debugging',)),
+    'train_mlp': dict(contradicts='slides.txt:1359',
+                     viva=('lab02-batch-stochastic-minibatch', 'lab02-train-mlp-in-place')),
+    # not diagnosable: the mistake only raises on the failing cases, draws from a generator other than
+    # the case's, or is one the outputs do not show (a forbidden call giving correct values, a lost graph)
+    'dense_backward:torch autograd (correct values, not allowed)': dict(diagnosable=False),
+    'softmax_cross_entropy:torch autograd imported inside (correct values, not allowed)': dict(diagnosable=False),
+    'numerical_gradient:does not restore x': dict(diagnosable=False),
+    'train_mlp:updates the input params in place': dict(diagnosable=False),
+    'train_mlp:no ValueError for an unknown mode (falls back to minibatch)': dict(diagnosable=False),
+}

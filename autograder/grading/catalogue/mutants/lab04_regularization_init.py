@@ -309,3 +309,28 @@ def he_normal(fan_in, fan_out, rng):
 # Functions no other graded function calls, so a bug there costs points in its own test cell only.
 NOTEBOOK_SAMPLE = ["dropout_forward:no inverted scaling (scales at eval)", "he_normal:fan_out instead of fan_in",
                    "EarlyStopping:ignores min_delta"]
+
+
+#: Per function, for misconception diagnosis (autograder/grading/diagnosis.py): where its mistakes depart
+#: from the slides or the notebook, and the viva questions of autograder/viva/questions/lab04_regularization_init.yaml on it;
+#: then per entry ("function:entry name"): the ones diagnosis cannot name, and equivalences.
+NOTES = {
+    'l2_penalty': dict(contradicts='slides.txt:2139',
+                      viva=('lab04-l2-skips-biases', 'lab04-l2-tradeoff')),
+    'l2_penalty_grad': dict(contradicts='slides.txt:2139',
+                           viva=('lab04-weight-decay-step',)),
+    'l1_penalty': dict(contradicts='slides.txt:2139',
+                      viva=('lab04-l1-sparsity',)),
+    'l1_penalty_grad': dict(contradicts='slides.txt:2139',
+                           viva=('lab04-l1-subgradient',)),
+    'dropout_forward': dict(contradicts='slides.txt:2166',
+                           viva=('lab04-dropout-co-adaptation', 'lab04-inverted-dropout-scaling'), diagnosable=False),
+    'dropout_backward': dict(contradicts='slides.txt:2166',
+                            viva=('lab04-dropout-backward',)),
+    'EarlyStopping': dict(contradicts='slides.txt:2207',
+                         viva=('lab04-early-stopping-as-l2', 'lab04-early-stopping-trace')),
+    'xavier_uniform': dict(contradicts='slides.txt:2261',
+                          viva=('lab04-xavier-vs-he', 'lab04-xavier-two-forms'), diagnosable=False),
+    'he_normal': dict(contradicts='slides.txt:2273',
+                     viva=('lab04-wrong-initialisation',), diagnosable=False),
+}

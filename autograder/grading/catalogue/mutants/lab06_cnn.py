@@ -148,3 +148,24 @@ def maxpool2d_naive(x, kernel, stride=None):
 }
 
 NOTEBOOK_SAMPLE = ["maxpool2d_naive:stride defaults to 1"]
+
+
+#: Per function, for misconception diagnosis (autograder/grading/diagnosis.py): where its mistakes depart
+#: from the slides or the notebook, and the viva questions of autograder/viva/questions/lab06_cnn.yaml on it;
+#: then per entry ("function:entry name"): the ones diagnosis cannot name, and equivalences.
+NOTES = {
+    'conv_output_size': dict(contradicts='lab06_cnn.ipynb § Part 1 — How big is the output?',
+                            viva=('lab06-output-size-formula', 'lab06-same-padding')),
+    'conv2d_naive': dict(contradicts='lab06_cnn.ipynb § Part 2 — Convolution by hand',
+                        viva=('lab06-cross-correlation', 'lab06-naive-is-slow')),
+    'maxpool2d_naive': dict(contradicts='lab06_cnn.ipynb § Part 3 — Max-pooling',
+                           viva=('lab06-max-pool-backward', 'lab06-pool-odd-size')),
+    'train_cnn': dict(contradicts='lab06_cnn.ipynb § Part 4 — A CNN for the digits',
+                     viva=('lab06-cnn-vs-mlp', 'lab06-graded-by-score'), diagnosable=False),
+    # not diagnosable: the mistake only raises on the failing cases, draws from a generator other than
+    # the case's, or is one the outputs do not show (a forbidden call giving correct values, a lost graph)
+    'conv2d_naive:crashes when b is None': dict(diagnosable=False),
+    'conv2d_naive:calls F.conv2d': dict(diagnosable=False),
+    'conv2d_naive:calls nn.Conv2d': dict(diagnosable=False),
+    'maxpool2d_naive:calls F.max_pool2d': dict(diagnosable=False),
+}

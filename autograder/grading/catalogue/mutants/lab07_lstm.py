@@ -189,3 +189,18 @@ def lstm_unroll(xs, h0, c0, W_ih, W_hh, b_ih, b_hh):
 
 # rnn_cell: no other graded function calls it, so only its own test cell may lose points.
 NOTEBOOK_SAMPLE = ["rnn_cell:W_hh not transposed (h @ W_hh)"]
+
+
+#: Per function, for misconception diagnosis (autograder/grading/diagnosis.py): where its mistakes depart
+#: from the slides or the notebook, and the viva questions of autograder/viva/questions/lab07_lstm.yaml on it;
+#: then per entry ("function:entry name"): the ones diagnosis cannot name, and equivalences.
+NOTES = {
+    'rnn_cell': dict(contradicts='lab07_lstm.ipynb § Part 1 — The vanilla RNN cell',
+                    viva=('lab07-rnn-shared-weights', 'lab07-rnn-tanh')),
+    'lstm_cell': dict(contradicts='lab07_lstm.ipynb § Part 2 — The LSTM cell',
+                     viva=('lab07-lstm-gates', 'lab07-gate-blocks', 'lab07-lstm-parameters')),
+    'lstm_unroll': dict(contradicts='lab07_lstm.ipynb § Part 3 — Unrolling the LSTM over a sequence',
+                       viva=('lab07-unroll-state',)),
+    'train_forecaster': dict(contradicts='lab07_lstm.ipynb § 5.1 Your forecaster',
+                            viva=('lab07-time-split', 'lab07-baselines', 'lab07-multi-step'), diagnosable=False),
+}
