@@ -24,6 +24,9 @@ KINDS = ("derivation", "concept", "code-reading", "experiment")
 DIFFICULTIES = (1, 2, 3)
 FILE_FIELDS = ("lab", "topics", "questions")
 QUESTION_FIELDS = ("id", "about", "kind", "difficulty", "question", "model_answer", "listen_for")
+#: Optional: ``prepared_by``, a verbatim substring of the one cell of the source notebook that computes
+#: or states what the question asks (checked by tests/notebooks/test_questions_prepared.py).
+OPTIONAL_QUESTION_FIELDS = ("prepared_by",)
 LISTEN_FOR_COUNT = (2, 4)
 
 _LAB_RE = re.compile(r"^lab(\d\d)_[a-z0-9_]+$")
@@ -79,7 +82,7 @@ def _question(entry, lab: str, path: Path, index: int) -> Question:
     missing = [f for f in QUESTION_FIELDS if f not in entry]
     if missing:
         raise _fail(path, f"missing field(s) {', '.join(missing)}", qid)
-    unknown = sorted(set(entry) - set(QUESTION_FIELDS))
+    unknown = sorted(set(entry) - set(QUESTION_FIELDS) - set(OPTIONAL_QUESTION_FIELDS))
     if unknown:
         raise _fail(path, f"unknown field(s) {', '.join(map(str, unknown))}", qid)
     prefix = lab[:5] + "-"

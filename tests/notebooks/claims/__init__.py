@@ -1,0 +1,1 @@
+"""What each lab's text claims and where its questions are prepared."""
