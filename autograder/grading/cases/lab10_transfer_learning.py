@@ -179,6 +179,9 @@ GRADING_SEED = 0
 SEEDS = (0, 1, 2, 3, 4)
 PER_CLASS = 10
 TIERS = [0.700, 0.800]
+# The notebook's visible check fails below the lower tier and warns below the upper one (validation digits
+# 5–9 scored within 0.035 of the held-out ones): a notebook that validates is never below a tier there.
+VISIBLE_BOUNDS = [0.700, 0.800]
 # Budget: the reference fine-tunes in 0.10–0.13 s of CPU time here (one thread, after the warm-up), the
 # slowest correct recipe in 0.24 s;
 # 1 s is about 4× the slowest run, rounded up to leave room for a slower or busy machine, while a

@@ -285,6 +285,9 @@ def _sample_cases(rng):
 # (GRADING_SEED = 0 and BLOCK_SIZE = 3: autograder/kernel/runners/lab11_language_model.py)
 SEEDS = (0, 1, 2, 3, 4)
 TIERS = [10.25, 9.00]
+# The notebook's visible check fails above 10.0 and warns above 8.75 (the validation names scored
+# 0.2-0.3 lower than the held-out ones): on the safe side of both tiers.
+VISIBLE_BOUNDS = [10.0, 8.75]
 # Budget: the reference trains in 1.1–1.4 s of CPU time here (one thread, after the warm-up below), the
 # slowest correct recipe in 2.0 s;
 # 5 s is about 4× that: room for a slower or busy machine and a somewhat larger model or more epochs,

@@ -252,6 +252,8 @@ def _sparse_cases(rng):
 # (GRADING_SEED = 0 and the graph, sbm_graph(): autograder/kernel/runners/lab12_gnn.py)
 SEEDS = (0, 1, 2, 3, 4)
 TIERS = [0.655, 0.785]
+# The notebook's visible check (its own SBM graph) fails below the lower tier and warns below the upper one.
+VISIBLE_BOUNDS = [0.655, 0.785]
 # Budget: the reference trains in 0.08–0.18 s here (one thread, after the warm-up below), every correct
 # recipe within 0.22 s of CPU time; 1 s is
 # about 4× the slowest of those runs, rounded up: room for a slower or busy machine, kernel-launch

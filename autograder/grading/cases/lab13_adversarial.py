@@ -130,12 +130,15 @@ def _loss_cases(rng):
 # reference's median, 0.670, which failed every run of Adam at 1e-3 for 20 epochs and passed the 40-epoch
 # runs of seeds 3 and 4 by 0.005).
 # The visible check's validation digits scored within 0.065 of the held-out ones (the standard CNN of
-# seed 2: 0.56 against 0.50), so the notebook fails validation below 0.55 and warns below 0.645.
+# seed 2: 0.56 against 0.50); the notebook fails validation below 0.60 and warns below 0.645 (VISIBLE_BOUNDS).
 # (At eps 0.2 the robust runs reach only 0.18–0.31, too close to the standard 0.03–0.09: 0.1 separates better.)
 # tests/solutions/test_adversarial.py re-runs the reference's five seeds and asserts both tiers on each.
 # (EPS = 0.1 and GRADING_SEED = 0: autograder/kernel/runners/lab13_adversarial.py)
 SEEDS = (0, 1, 2, 3, 4)
 TIERS = [0.600, 0.645]
+# The notebook's visible check fails below the lower tier and warns below the upper one (it failed below
+# 0.55 before, which let a validation score pass that the hidden lower tier fails).
+VISIBLE_BOUNDS = [0.600, 0.645]
 # Budget: the reference trains in 1.1–2.0 s of CPU time here (one thread, after the warm-up), the slowest
 # correct recipe (Adam at 1e-3 for 40 epochs) in 2.3–3.2 s; 8 s is about 4× the reference's 2 s: room
 # for a slower machine and twice the reference's epochs, not for PGD training (about 6× the reference).
