@@ -55,7 +55,7 @@ release: $(STAMP)
 test: $(STAMP) sandbox browser
 	# One BLAS/torch thread per process: two xdist workers already use both cores, and
 	# oversubscribed torch threads made small trainings 10-100x slower on 2 cores.
-	OMP_NUM_THREADS=1 MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 --dist loadgroup -q
+	OMP_NUM_THREADS=1 MPLBACKEND=Agg $(BIN)/python -m pytest -n 2 --dist loadgroup -q --durations=30
 
 clean:
 	rm -rf build .pytest_cache
