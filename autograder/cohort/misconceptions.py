@@ -31,12 +31,16 @@ class Misconception:
 
 
 def _printouts(notebook: Path) -> list[str]:
+    """The printouts of the notebook's test cells (under ``dlcourse grade`` written by the worker alone:
+    a line a student prints in a cell of their own is no diagnosis)."""
     try:
         nb = nbformat.read(notebook, as_version=4)
     except Exception:  # noqa: BLE001 - an unreadable notebook shows no diagnosis (report_table notes it)
         return []
+    tests = [c for c in nb.cells if c.cell_type == "code" and (m := c.get("metadata", {}).get("nbgrader", {}))
+             and m.get("grade") and not m.get("solution")]
     return ["".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream")
-            for cell in nb.cells if cell.cell_type == "code"]
+            for cell in tests]
 
 
 def lab_misconceptions(root: Path, lab: str, students: list[str]) -> list[Misconception]:

@@ -215,9 +215,14 @@ def test_the_ta_report_counts_students_per_misconception_escaped(tmp_path):
     spec, entry = _entry(*DIAGNOSED_ALONE[0])
     for student, lines in {"s1": [line(Diagnosis(entry.id, "rmsprop", entry.name))],
                            "s2": [line(Diagnosis(entry.id, "rmsprop", entry.name)), line(HOSTILE)], "s3": []}.items():
-        nb = v4.new_notebook(cells=[v4.new_code_cell("check(...)")])
-        nb.cells[0].outputs = [v4.new_output("stream", name="stdout", text="x: 1/2 hidden cases passed\n" +
-                                             "".join(f"{x}\n" for x in lines))]
+        test = v4.new_code_cell("check(...)", metadata={"nbgrader": {"grade": True, "solution": False,
+                                                                     "grade_id": "test_rmsprop", "points": 2}})
+        test.outputs = [v4.new_output("stream", name="stdout", text="x: 1/2 hidden cases passed\n" +
+                                      "".join(f"{x}\n" for x in lines))]
+        # a line printed by the student's own cell is not the grader's: never counted
+        own = v4.new_code_cell("print(...)", metadata={"nbgrader": {"grade": False, "solution": True, "grade_id": "rmsprop"}})
+        own.outputs = [v4.new_output("stream", name="stdout", text=line(Diagnosis(entry.id, "rmsprop", entry.name)) + "\n")]
+        nb = v4.new_notebook(cells=[own, test] if student == "s3" else [test])
         path = tmp_path / "autograded" / student / lab / f"{lab}.ipynb"
         path.parent.mkdir(parents=True)
         path.write_text(v4.writes(nb) if hasattr(v4, "writes") else __import__("nbformat").writes(nb))
