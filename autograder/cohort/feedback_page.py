@@ -18,6 +18,7 @@ nbgrader's template and
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
@@ -41,6 +42,16 @@ def nbgrader_templates() -> Path:
 def page_head() -> str:
     """What goes right after ``<meta charset>``: the CSP, then MathJax's config and loader."""
     return pages.csp_meta(pages.MATHJAX_SCRIPTS) + "\n" + pages.mathjax_head(pages.MATHJAX_FILE)
+
+
+#: Bootstrap's icon font, which nbgrader's inlined ``bootstrap.min.css`` loads from a ``../fonts/`` folder
+#: that no feedback page has (the page uses no icon): without the rule the browser asks for nothing.
+_ICON_FONT = re.compile(r"@font-face\s*\{[^}]*Glyphicons[^}]*\}")
+
+
+def without_icon_font(css_and_html: str) -> str:
+    """``css_and_html`` without the ``@font-face`` of Bootstrap's Glyphicons (a dangling ``../fonts/`` link)."""
+    return _ICON_FONT.sub("", css_and_html)
 
 
 def place_mathjax(folder: Path) -> Path | None:
@@ -87,7 +98,7 @@ def configure(c) -> None:
     c.HTMLExporter.template_name = TEMPLATE_NAME
     c.HTMLExporter.template_file = TEMPLATE_FILE
     c.HTMLExporter.extra_template_basedirs = [str(TEMPLATES), str(nbgrader_templates())]
-    c.HTMLExporter.filters = {"safe_html": pages.sanitize}
+    c.HTMLExporter.filters = {"safe_html": pages.sanitize, "without_icon_font": without_icon_font}
     c.HTMLExporter.sanitize_html = True  # nbconvert's own switch: no widget state or JS in base blocks
     preprocessors = list(c.GenerateFeedback.preprocessors) if "preprocessors" in c.GenerateFeedback else []
     c.GenerateFeedback.preprocessors = preprocessors + [SafeFeedbackPage]

@@ -63,6 +63,10 @@ def feedback(tmp_path_factory):
 def test_the_page_names_functions_wraps_lines_hides_bare_values_and_states_the_time_limit(feedback, browser):
     page_path, scores, wrong, looping = feedback
     page = browser.new_page(viewport={"width": 900, "height": 1100})
+    errors, outside = [], []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("request", lambda req: None if req.url.startswith(("file://", "data:")) else outside.append(req.url))
     try:
         page.goto(page_path.as_uri(), wait_until="load")
         page.evaluate("() => (window.MathJax && MathJax.startup && MathJax.startup.promise) || null")
@@ -80,6 +84,8 @@ def test_the_page_names_functions_wraps_lines_hides_bare_values_and_states_the_t
     finally:
         page.close()
 
+    assert not errors, f"console errors: {errors}"
+    assert not outside, f"requests beyond the page's own files: {outside}"
     # One summary entry per test cell, each named after the function it grades, with its score.
     tests = {cell: s for cell, s in scores.items() if cell.startswith("test_")}
     assert not [line for line in summary if "Test cell" in line], summary
