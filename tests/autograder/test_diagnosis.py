@@ -83,8 +83,8 @@ def test_every_mutant_alone_is_diagnosed_as_itself_or_a_recorded_equivalent(qual
 
 
 def _variant_params():
-    return [pytest.param(lab, id=lab) for lab in catalogue.catalogued_labs("variant")
-            if int(lab[3:5]) <= 4]  # the NumPy labs: every variant in seconds
+    # every lab; trained functions are never diagnosed (and train a model per variant), so they are left out
+    return [pytest.param(lab, id=lab) for lab in catalogue.catalogued_labs("variant")]
 
 
 @pytest.mark.parametrize("lab", _variant_params())
@@ -93,7 +93,7 @@ def test_no_correct_variant_is_diagnosed(lab):
     flagged = []
     for function, named in catalogue.variants(lab).items():
         for entry in named.values():
-            if catalogue.available(entry):
+            if catalogue.available(entry) and specs[function].reference_needed:
                 spec = specs[function]
                 printout = plain_nbgrader_printout(catalogue.build(entry), spec, spec.reference_uses())
                 if diagnosed(printout):
