@@ -36,8 +36,9 @@ def check_lab(lab: str, root: Path | None = None, extra: dict[str, dict[str, str
     root = scratch_course(Path(root) if root else Path(tempfile.mkdtemp(prefix=f"labcheck-{lab}-")))
     nbgrader("generate_assignment", lab, "--force", root=root)
     released = root.parent / f"{root.name}-released"  # the release and its gradebook, before any grading
-    shutil.copytree(root / "release", released / "release", symlinks=True)
-    shutil.copy2(root / "gradebook.db", released / "gradebook.db")
+    if via_dlcourse:  # the dlcourse half starts from them
+        shutil.copytree(root / "release", released / "release", symlinks=True)
+        shutil.copy2(root / "gradebook.db", released / "gradebook.db")
     release = notebook_path(root, "release", lab)
     reference = solution_code(lab)
     students = {"reference": reference, "blank": {}}
