@@ -16,7 +16,8 @@ Any worker that fails stops the run with a message that says which worker, which
 kernel raised; nothing of the run is written to the gradebook, and a grade recorded under that
 worker's environment key before is regraded on the next run (:meth:`GradingState.is_current`).
 
-A pass is cached in ``<root>/.dlcourse/canary.json`` under a key of everything it depends on: the
+A pass is cached in ``<root>/.dlcourse/canary.json`` (read, merged and written under a file lock, so
+runs that share the file, as the test suite's parallel workers do, never lose each other's passes) under a key of everything it depends on: the
 worker's environment (above, including its host and the code as loaded: a function replaced in a
 running worker changes it), the lab's grading digest (source notebook, grader code, salt), the
 sandbox mode and the limits. A worker whose key passed before costs one small round trip; a new
@@ -33,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from filelock import FileLock
 
 from autograder.cohort.limits import Limits
 from autograder.cohort.state import _atomic_write, grader_code_digest, grading_digest
@@ -148,9 +150,8 @@ class Canary:
         # on, so course roots graded on the same workers may share one: the test suite does)
         self.path = Path(cache) if cache else Path(root) / ".dlcourse" / "canary.json"
         self.limits, self.sandbox, self.config, self.recheck = limits, sandbox, config, recheck
-        self.cache = json.loads(self.path.read_text()) if self.path.is_file() else {}
-        self.cache.setdefault("passed", {})
-        self.cache.setdefault("failed", {})
+        self.cache = self._read()
+        self._changes: dict[str, tuple[str, dict]] = {}  # key -> ("passed" | "failed", record) of this run
         self.code = grader_code_digest()
         self.versions = package_versions()
         self.seconds = 0.0  # wall time of the last check
@@ -160,8 +161,30 @@ class Canary:
     def failed_keys(self) -> set[str]:
         return set(self.cache["failed"])
 
+    def _read(self) -> dict:
+        cache = json.loads(self.path.read_text()) if self.path.is_file() else {}
+        cache.setdefault("passed", {})
+        cache.setdefault("failed", {})
+        return cache
+
+    def _record(self, key: str, outcome: str, record: dict) -> None:
+        """Note ``key`` as ``outcome`` ("passed" or "failed") in this run's changes and in the cache."""
+        other = "failed" if outcome == "passed" else "passed"
+        self.cache[outcome][key] = record
+        self.cache[other].pop(key, None)
+        self._changes[key] = (outcome, record)
+
     def _save(self) -> None:
-        _atomic_write(self.path, json.dumps(self.cache, indent=1, sort_keys=True))
+        """Merge this run's changes into the file as it is now (another run may have written it since this
+        one read it) and write it atomically, all under a lock: a pass written by one is never lost to another."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(self.path.with_name(self.path.name + ".lock")), timeout=60):
+            merged = self._read()
+            for key, (outcome, record) in self._changes.items():
+                merged[outcome][key] = record
+                merged["failed" if outcome == "passed" else "passed"].pop(key, None)
+            _atomic_write(self.path, json.dumps(merged, indent=1, sort_keys=True))
+        self.cache, self._changes = merged, {}
 
     def key(self, env: dict, lab: str, use_gpu: bool) -> str:
         what = {"environment": env, "lab": lab, "grading": grading_digest(SOURCE / lab / f"{lab}.ipynb", self.code),
@@ -237,12 +260,11 @@ class Canary:
             if not chk.key:
                 continue
             if chk.passed and not chk.cached:
-                self.cache["passed"][chk.key] = {"worker": chk.worker, "lab": chk.lab, "at": now,
-                                                 "seconds": round(chk.seconds, 2), "host": envs[chk.worker].get("host")}
-                self.cache["failed"].pop(chk.key, None)
+                self._record(chk.key, "passed", {"worker": chk.worker, "lab": chk.lab, "at": now,
+                                                 "seconds": round(chk.seconds, 2), "host": envs[chk.worker].get("host")})
             elif not chk.passed:
-                self.cache["passed"].pop(chk.key, None)
-                self.cache["failed"][chk.key] = {"worker": chk.worker, "lab": chk.lab, "at": now, "problems": chk.problems}
+                self._record(chk.key, "failed", {"worker": chk.worker, "lab": chk.lab, "at": now,
+                                                 "problems": chk.problems})
         self._save()
         self.seconds = time.monotonic() - started
         failed = [c for c in checks if not c.passed]
