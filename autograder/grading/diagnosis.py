@@ -60,7 +60,6 @@ class Diagnosis:
     function: str
     description: str
     contradicts: str = ""
-    viva: tuple = ()
 
     @property
     def text(self) -> str:
@@ -179,7 +178,7 @@ def diagnose(spec: Spec, outputs: list[tuple[Case, Any, Any, bool]], budget: Bud
                 if all(_agrees(spec, case, got, expected, passed, out) for (case, got, expected, passed), out
                        in zip(outputs, mine)):
                     found.append(Diagnosis(entry.id, entry.function, entry.description or entry.name,
-                                           entry.contradicts, tuple(entry.viva)))
+                                           entry.contradicts))
     finally:
         budget.spent_s += time.monotonic() - started
     return found

@@ -72,17 +72,26 @@ class Chosen:
 
 
 def diagnosed_questions(record: LabRecord) -> dict[str, str]:
-    """``{viva question id: misconception}`` for the misconceptions diagnosed in ``record`` (their
-    catalogue entries' ``viva`` ids, :mod:`autograder.grading.diagnosis`)."""
+    """``{viva question id: misconception}`` for the misconceptions diagnosed in ``record``
+    (:mod:`autograder.grading.diagnosis`): the bank's questions about the diagnosed function, or the
+    catalogue entry's own ``viva`` ids where it names some."""
     from autograder.grading.diagnosis import entry_for
 
     out: dict[str, str] = {}
     for function in record.functions:
         for entry_id, _ in function.diagnoses:
             entry = entry_for(entry_id)
-            for question in entry.viva if entry else ():
+            for question in probing_questions(entry) if entry else ():
                 out.setdefault(question, f"diagnosed in {function.name}: {entry.description or entry.name}")
     return out
+
+
+def probing_questions(entry) -> tuple[str, ...]:
+    """The viva question ids that probe catalogue ``entry``'s mistake: its own ``viva`` ids, else the ids of
+    the bank's questions ``about`` its function (bank order; none when the bank has no such question)."""
+    if entry.viva:
+        return tuple(entry.viva)
+    return tuple(q.id for q in questions_for(entry.lab) if q.about == entry.function)
 
 
 def seed_for(student: str, lab: str) -> int:

@@ -174,8 +174,7 @@ def test_a_spent_budget_diagnoses_nothing_and_an_undiagnosable_spec_runs_nothing
 
 # ------------------------------------------------------------------------ where the diagnosis shows
 SCRIPT = "<script>window.__pwned_diag=1</script>"
-HOSTILE = Diagnosis(f"lab03_optimizers.rmsprop:{SCRIPT}", "rmsprop", f"δ inside {SCRIPT} the root", "slides.txt:1733",
-                    ("lab03-rmsprop-delta-placement",))
+HOSTILE = Diagnosis(f"lab03_optimizers.rmsprop:{SCRIPT}", "rmsprop", f"δ inside {SCRIPT} the root", "slides.txt:1733")
 
 
 def test_a_diagnosis_line_reads_back_with_an_id_holding_brackets():
@@ -241,22 +240,22 @@ def test_the_ta_report_counts_students_per_misconception_escaped(tmp_path):
 def test_the_viva_sheet_shows_the_diagnosis_and_asks_its_questions_first():
     from autograder.viva.bank import questions_for
     from autograder.viva.records import FunctionRecord, LabRecord, StudentRecord
-    from autograder.viva.selection import LabConcerns, choose
+    from autograder.viva.selection import LabConcerns, choose, probing_questions
     from autograder.viva.sheets import LabView, Sheet, render_html
 
     lab = "lab03_optimizers"
     spec, entry = _entry(*DIAGNOSED_ALONE[0])
-    assert entry.viva, "the catalogue names the viva questions on rmsprop"
+    about = [q.id for q in questions_for(lab) if q.about == "rmsprop"]  # the bank's questions on rmsprop
+    assert about and probing_questions(entry) == tuple(about)
     functions = [FunctionRecord("rmsprop", 1.0, 2.0, "def rmsprop(...): ...", 2, 5,
                                 diagnoses=[(entry.id, Diagnosis(entry.id, "rmsprop", entry.name).text),
                                            (HOSTILE.entry, HOSTILE.text)]),
                  FunctionRecord("adam", 0.0, 2.0, "def adam(...): ...", 0, 5)]
     record = LabRecord(lab, 1.0, 4.0, functions, datetime(2026, 11, 20, tzinfo=timezone.utc), None, 0.0, 0.0)
     concerns = LabConcerns.from_record(record)
-    assert set(entry.viva) <= set(concerns.diagnosed)
+    assert set(about) <= set(concerns.diagnosed)
     chosen = choose("s1", [concerns])
-    first = [c.question.id for c in chosen[:len(entry.viva)]]
-    assert first == [q for q in (q.id for q in questions_for(lab)) if q in entry.viva]
+    assert [c.question.id for c in chosen[:len(about)]] == about
     assert any("diagnosed in rmsprop" in r for r in chosen[0].reasons)
     sheet = Sheet(StudentRecord("s1", "Sam", "One", [record], [lab]), [LabView(record, "Optimisers", [], {}, "")],
                   chosen, 0.5, {lab: {"rmsprop", "adam"}})
@@ -266,15 +265,16 @@ def test_the_viva_sheet_shows_the_diagnosis_and_asks_its_questions_first():
 
 
 # ------------------------------------------------------------------------ the catalogue's references
-def test_every_mutant_names_viva_questions_of_the_bank_and_a_slide_line_or_notebook_heading_that_exists():
-    """The viva ids are the bank's (autograder/viva/questions/<lab>.yaml, edited elsewhere: this catches
-    drift); ``slides.txt:N`` is a non-empty line of the shared deck; ``<lab>.ipynb § heading`` is a
+def test_every_mutant_is_probed_by_viva_questions_of_the_bank_and_names_a_slide_line_or_notebook_heading_that_exists():
+    """Its viva questions (its own ids, else the bank's about its function) exist in
+    autograder/viva/questions/<lab>.yaml, edited elsewhere: this catches drift; ``slides.txt:N`` is a non-empty line of the shared deck; ``<lab>.ipynb § heading`` is a
     markdown heading of the lab's source notebook."""
     import json
     import re
 
     from autograder.course import REPO
     from autograder.viva.bank import questions_for
+    from autograder.viva.selection import probing_questions
 
     found = [p for p in (REPO / "shared", REPO.parent / "shared", REPO.parent.parent / "shared")
              if (p / "lecture" / "slides.txt").is_file()]  # the deck sits beside the checkout, not in it
@@ -287,8 +287,9 @@ def test_every_mutant_names_viva_questions_of_the_bank_and_a_slide_line_or_noteb
                     for line in "".join(c["source"]).splitlines() if line.startswith("#")}
         for named in catalogue.mutants(lab).values():
             for entry in named.values():
-                if not entry.viva or set(entry.viva) - bank:
-                    problems.append(f"{entry.id}: viva {entry.viva} not all in the bank of {lab}")
+                asked = probing_questions(entry)
+                if not asked or set(asked) - bank:
+                    problems.append(f"{entry.id}: viva {asked} not all in the bank of {lab}")
                 where = entry.contradicts
                 if m := re.fullmatch(r"slides\.txt:(\d+)", where):
                     if slides is not None and not (0 < int(m[1]) <= len(slides) and slides[int(m[1]) - 1].strip()):

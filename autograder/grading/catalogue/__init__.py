@@ -58,7 +58,8 @@ class Entry:
     description:   what the code does, in the student's terms (a mutant: the mistake).
     follows:       where its formula comes from ("slides.txt:1690-1742 RMSProp", a notebook heading).
     contradicts:   what it departs from (a mutant: the rule it breaks).
-    viva:          ids of viva questions that probe it (``autograder/viva/questions/``).
+    viva:          ids of viva questions that probe it; empty (the rule): the bank's questions ``about`` its
+                   function (``autograder/viva/questions/<lab>.yaml``, read by the viva side).
     needs:         modules that must import for it to run (``("scipy",)``); skipped where one does not.
     equivalent_to: another entry of the same function and kind that it must score exactly like on every
                    hidden case (a restyling, or a mistake whose outputs coincide with another's on the
@@ -133,7 +134,7 @@ def entries(lab: str, kind: str) -> dict[str, dict[str, Entry]]:
 
 
 #: What a lab module's ``NOTES = {function: {field: value}}`` may give every entry of a function that
-#: does not set the field itself (the slide a function's mistakes contradict, the viva questions on it;
+#: does not set the field itself (the slide a function's mistakes contradict;
 #: ``diagnosable=False`` for a function judged statistically or by training applies to every entry).
 NOTE_FIELDS = ("follows", "contradicts", "viva", "diagnosable")
 #: What ``NOTES = {"function:entry name": {field: value}}`` may set for one entry whose value is a plain

@@ -409,25 +409,17 @@ NOTEBOOK_SAMPLE = [
 
 
 #: Per function, for misconception diagnosis (autograder/grading/diagnosis.py): where its mistakes depart
-#: from the slides or the notebook, and the viva questions of autograder/viva/questions/lab02_backprop.yaml on it;
+#: from the slides or the notebook (its viva questions are the bank's about it: autograder/viva/questions/lab02_backprop.yaml);
 #: then per entry ("function:entry name"): the ones diagnosis cannot name, and equivalences.
 NOTES = {
-    'dense_forward': dict(contradicts='lab02_backprop.ipynb § Part 1 — The dense layer',
-                         viva=('lab02-dense-forward-cache',)),
-    'dense_backward': dict(contradicts='slides.txt:917',
-                          viva=('lab02-dense-backward-derivation', 'lab02-dense-backward-mean-bug')),
-    'mlp_forward': dict(contradicts='lab02_backprop.ipynb § Part 4 — The multi-layer perceptron',
-                       viva=('lab02-mlp-forward-last-layer',)),
-    'mlp_backward': dict(contradicts='slides.txt:981',
-                        viva=('lab02-backprop-through-activation',)),
-    'softmax_cross_entropy': dict(contradicts='lab02_backprop.ipynb § Part 2 — Softmax cross-entropy',
-                                 viva=('lab02-softmax-ce-gradient',)),
-    'numerical_gradient': dict(contradicts='lab02_backprop.ipynb § Part 3 — Gradient checking',
-                              viva=('lab02-central-differences', 'lab02-numerical-gradient-restore')),
-    'relative_error': dict(contradicts='lab02_backprop.ipynb § Part 3 — Gradient checking',
-                          viva=('lab02-relative-error-debugging',)),
-    'train_mlp': dict(contradicts='slides.txt:1359',
-                     viva=('lab02-batch-stochastic-minibatch', 'lab02-train-mlp-in-place')),
+    'dense_forward': dict(contradicts='lab02_backprop.ipynb § Part 1 — The dense layer'),
+    'dense_backward': dict(contradicts='slides.txt:917'),
+    'mlp_forward': dict(contradicts='lab02_backprop.ipynb § Part 4 — The multi-layer perceptron'),
+    'mlp_backward': dict(contradicts='slides.txt:981'),
+    'softmax_cross_entropy': dict(contradicts='lab02_backprop.ipynb § Part 2 — Softmax cross-entropy'),
+    'numerical_gradient': dict(contradicts='lab02_backprop.ipynb § Part 3 — Gradient checking'),
+    'relative_error': dict(contradicts='lab02_backprop.ipynb § Part 3 — Gradient checking'),
+    'train_mlp': dict(contradicts='slides.txt:1359'),
     # not diagnosable: the mistake only raises on the failing cases, draws from a generator other than
     # the case's, or is one the outputs do not show (a forbidden call giving correct values, a lost graph)
     'dense_backward:torch autograd (correct values, not allowed)': dict(diagnosable=False),

@@ -388,33 +388,21 @@ NOTEBOOK_SAMPLE = ["adam:no bias correction",
 
 
 #: Per function, for misconception diagnosis (autograder/grading/diagnosis.py): where its mistakes depart
-#: from the slides or the notebook, and the viva questions of autograder/viva/questions/lab03_optimizers.yaml on it;
+#: from the slides or the notebook (its viva questions are the bank's about it: autograder/viva/questions/lab03_optimizers.yaml);
 #: then per entry ("function:entry name"): the ones diagnosis cannot name, and equivalences.
 NOTES = {
-    'sgd': dict(contradicts='slides.txt:1338',
-               viva=('lab03-sgd-noise',)),
-    'sgd_momentum': dict(contradicts='slides.txt:1554',
-                        viva=('lab03-momentum-terminal-velocity',)),
-    'nesterov': dict(contradicts='slides.txt:1580',
-                    viva=('lab03-nesterov-look-ahead',)),
-    'adagrad': dict(contradicts='slides.txt:1618',
-                   viva=('lab03-adagrad-step-size',)),
-    'rmsprop': dict(contradicts='slides.txt:1733',
-                   viva=('lab03-rmsprop-delta-placement',)),
-    'rmsprop_nesterov': dict(contradicts='slides.txt:1752',
-                            viva=('lab03-rmsprop-nesterov-look-ahead', 'lab03-rmsprop-nesterov-delta')),
-    'adam': dict(contradicts='slides.txt:1765',
-                viva=('lab03-adam-first-step', 'lab03-adam-t-counts-updates')),
-    'clip_by_norm': dict(contradicts='slides.txt:1820',
-                        viva=('lab03-clip-by-norm',)),
-    'piecewise_constant': dict(contradicts='slides.txt:1590',
-                              viva=('lab03-piecewise-constant',)),
-    'exponential_decay': dict(contradicts='slides.txt:1592',
-                             viva=('lab03-exponential-decay',)),
-    'polynomial_decay': dict(contradicts='slides.txt:1594',
-                            viva=('lab03-polynomial-decay',)),
-    'minibatches': dict(contradicts='slides.txt:1359',
-                       viva=('lab03-minibatches-permutation',)),
+    'sgd': dict(contradicts='slides.txt:1338'),
+    'sgd_momentum': dict(contradicts='slides.txt:1554'),
+    'nesterov': dict(contradicts='slides.txt:1580'),
+    'adagrad': dict(contradicts='slides.txt:1618'),
+    'rmsprop': dict(contradicts='slides.txt:1733'),
+    'rmsprop_nesterov': dict(contradicts='slides.txt:1752'),
+    'adam': dict(contradicts='slides.txt:1765'),
+    'clip_by_norm': dict(contradicts='slides.txt:1820'),
+    'piecewise_constant': dict(contradicts='slides.txt:1590'),
+    'exponential_decay': dict(contradicts='slides.txt:1592'),
+    'polynomial_decay': dict(contradicts='slides.txt:1594'),
+    'minibatches': dict(contradicts='slides.txt:1359'),
     # not diagnosable: the mistake only raises on the failing cases, draws from a generator other than
     # the case's, or is one the outputs do not show (a forbidden call giving correct values, a lost graph)
     'minibatches:global NumPy generator instead of rng': dict(diagnosable=False),

@@ -312,25 +312,16 @@ NOTEBOOK_SAMPLE = ["dropout_forward:no inverted scaling (scales at eval)", "he_n
 
 
 #: Per function, for misconception diagnosis (autograder/grading/diagnosis.py): where its mistakes depart
-#: from the slides or the notebook, and the viva questions of autograder/viva/questions/lab04_regularization_init.yaml on it;
+#: from the slides or the notebook (its viva questions are the bank's about it: autograder/viva/questions/lab04_regularization_init.yaml);
 #: then per entry ("function:entry name"): the ones diagnosis cannot name, and equivalences.
 NOTES = {
-    'l2_penalty': dict(contradicts='slides.txt:2139',
-                      viva=('lab04-l2-skips-biases', 'lab04-l2-tradeoff')),
-    'l2_penalty_grad': dict(contradicts='slides.txt:2139',
-                           viva=('lab04-weight-decay-step',)),
-    'l1_penalty': dict(contradicts='slides.txt:2139',
-                      viva=('lab04-l1-sparsity',)),
-    'l1_penalty_grad': dict(contradicts='slides.txt:2139',
-                           viva=('lab04-l1-subgradient',)),
-    'dropout_forward': dict(contradicts='slides.txt:2166',
-                           viva=('lab04-dropout-co-adaptation', 'lab04-inverted-dropout-scaling'), diagnosable=False),
-    'dropout_backward': dict(contradicts='slides.txt:2166',
-                            viva=('lab04-dropout-backward',)),
-    'EarlyStopping': dict(contradicts='slides.txt:2207',
-                         viva=('lab04-early-stopping-as-l2', 'lab04-early-stopping-trace')),
-    'xavier_uniform': dict(contradicts='slides.txt:2261',
-                          viva=('lab04-xavier-vs-he', 'lab04-xavier-two-forms'), diagnosable=False),
-    'he_normal': dict(contradicts='slides.txt:2273',
-                     viva=('lab04-wrong-initialisation',), diagnosable=False),
+    'l2_penalty': dict(contradicts='slides.txt:2139'),
+    'l2_penalty_grad': dict(contradicts='slides.txt:2139'),
+    'l1_penalty': dict(contradicts='slides.txt:2139'),
+    'l1_penalty_grad': dict(contradicts='slides.txt:2139'),
+    'dropout_forward': dict(contradicts='slides.txt:2166', diagnosable=False),
+    'dropout_backward': dict(contradicts='slides.txt:2166'),
+    'EarlyStopping': dict(contradicts='slides.txt:2207'),
+    'xavier_uniform': dict(contradicts='slides.txt:2261', diagnosable=False),
+    'he_normal': dict(contradicts='slides.txt:2273', diagnosable=False),
 }

@@ -198,21 +198,15 @@ NOTEBOOK_SAMPLE = ["add_noise:no clamp to [0, 1]"]
 
 
 #: Per function, for misconception diagnosis (autograder/grading/diagnosis.py): where its mistakes depart
-#: from the slides or the notebook, and the viva questions of autograder/viva/questions/lab05_autoencoders.yaml on it;
+#: from the slides or the notebook (its viva questions are the bank's about it: autograder/viva/questions/lab05_autoencoders.yaml);
 #: then per entry ("function:entry name"): the ones diagnosis cannot name, and equivalences.
 NOTES = {
-    'linear': dict(contradicts="lab05_autoencoders.ipynb § Part 1 — A dense layer in PyTorch's convention",
-                  viva=('lab05-linear-convention',)),
-    'encode': dict(contradicts='lab05_autoencoders.ipynb § Part 2 — Encoder and decoder',
-                  viva=('lab05-code-without-activation',)),
-    'decode': dict(contradicts='lab05_autoencoders.ipynb § Part 2 — Encoder and decoder',
-                  viva=('lab05-sigmoid-output',)),
-    'reconstruction_loss': dict(contradicts='lab05_autoencoders.ipynb § Part 3 — Reconstruction losses',
-                               viva=('lab05-loss-sum-over-pixels', 'lab05-bce-clamp', 'lab05-bce-vs-mse-gradient')),
-    'add_noise': dict(contradicts='lab05_autoencoders.ipynb § Part 4 — Corrupting the input: a denoising autoencoder',
-                     viva=('lab05-denoising-target', 'lab05-add-noise-code')),
-    'train_autoencoder': dict(contradicts='lab05_autoencoders.ipynb § Part 5 — Training an autoencoder',
-                             viva=('lab05-digit-map', 'lab05-training-signal', 'lab05-zero-grad'), diagnosable=False),
+    'linear': dict(contradicts="lab05_autoencoders.ipynb § Part 1 — A dense layer in PyTorch's convention"),
+    'encode': dict(contradicts='lab05_autoencoders.ipynb § Part 2 — Encoder and decoder'),
+    'decode': dict(contradicts='lab05_autoencoders.ipynb § Part 2 — Encoder and decoder'),
+    'reconstruction_loss': dict(contradicts='lab05_autoencoders.ipynb § Part 3 — Reconstruction losses'),
+    'add_noise': dict(contradicts='lab05_autoencoders.ipynb § Part 4 — Corrupting the input: a denoising autoencoder'),
+    'train_autoencoder': dict(contradicts='lab05_autoencoders.ipynb § Part 5 — Training an autoencoder', diagnosable=False),
     # not diagnosable: the mistake only raises on the failing cases, draws from a generator other than
     # the case's, or is one the outputs do not show (a forbidden call giving correct values, a lost graph)
     'linear:torch.mm (only works for 2-D x)': dict(diagnosable=False),

@@ -151,17 +151,13 @@ NOTEBOOK_SAMPLE = ["maxpool2d_naive:stride defaults to 1"]
 
 
 #: Per function, for misconception diagnosis (autograder/grading/diagnosis.py): where its mistakes depart
-#: from the slides or the notebook, and the viva questions of autograder/viva/questions/lab06_cnn.yaml on it;
+#: from the slides or the notebook (its viva questions are the bank's about it: autograder/viva/questions/lab06_cnn.yaml);
 #: then per entry ("function:entry name"): the ones diagnosis cannot name, and equivalences.
 NOTES = {
-    'conv_output_size': dict(contradicts='lab06_cnn.ipynb § Part 1 — How big is the output?',
-                            viva=('lab06-output-size-formula', 'lab06-same-padding')),
-    'conv2d_naive': dict(contradicts='lab06_cnn.ipynb § Part 2 — Convolution by hand',
-                        viva=('lab06-cross-correlation', 'lab06-naive-is-slow')),
-    'maxpool2d_naive': dict(contradicts='lab06_cnn.ipynb § Part 3 — Max-pooling',
-                           viva=('lab06-max-pool-backward', 'lab06-pool-odd-size')),
-    'train_cnn': dict(contradicts='lab06_cnn.ipynb § Part 4 — A CNN for the digits',
-                     viva=('lab06-cnn-vs-mlp', 'lab06-graded-by-score'), diagnosable=False),
+    'conv_output_size': dict(contradicts='lab06_cnn.ipynb § Part 1 — How big is the output?'),
+    'conv2d_naive': dict(contradicts='lab06_cnn.ipynb § Part 2 — Convolution by hand'),
+    'maxpool2d_naive': dict(contradicts='lab06_cnn.ipynb § Part 3 — Max-pooling'),
+    'train_cnn': dict(contradicts='lab06_cnn.ipynb § Part 4 — A CNN for the digits', diagnosable=False),
     # not diagnosable: the mistake only raises on the failing cases, draws from a generator other than
     # the case's, or is one the outputs do not show (a forbidden call giving correct values, a lost graph)
     'conv2d_naive:crashes when b is None': dict(diagnosable=False),

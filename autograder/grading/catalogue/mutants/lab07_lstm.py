@@ -192,15 +192,11 @@ NOTEBOOK_SAMPLE = ["rnn_cell:W_hh not transposed (h @ W_hh)"]
 
 
 #: Per function, for misconception diagnosis (autograder/grading/diagnosis.py): where its mistakes depart
-#: from the slides or the notebook, and the viva questions of autograder/viva/questions/lab07_lstm.yaml on it;
+#: from the slides or the notebook (its viva questions are the bank's about it: autograder/viva/questions/lab07_lstm.yaml);
 #: then per entry ("function:entry name"): the ones diagnosis cannot name, and equivalences.
 NOTES = {
-    'rnn_cell': dict(contradicts='lab07_lstm.ipynb § Part 1 — The vanilla RNN cell',
-                    viva=('lab07-rnn-shared-weights', 'lab07-rnn-tanh')),
-    'lstm_cell': dict(contradicts='lab07_lstm.ipynb § Part 2 — The LSTM cell',
-                     viva=('lab07-lstm-gates', 'lab07-gate-blocks', 'lab07-lstm-parameters')),
-    'lstm_unroll': dict(contradicts='lab07_lstm.ipynb § Part 3 — Unrolling the LSTM over a sequence',
-                       viva=('lab07-unroll-state',)),
-    'train_forecaster': dict(contradicts='lab07_lstm.ipynb § 5.1 Your forecaster',
-                            viva=('lab07-time-split', 'lab07-baselines', 'lab07-multi-step'), diagnosable=False),
+    'rnn_cell': dict(contradicts='lab07_lstm.ipynb § Part 1 — The vanilla RNN cell'),
+    'lstm_cell': dict(contradicts='lab07_lstm.ipynb § Part 2 — The LSTM cell'),
+    'lstm_unroll': dict(contradicts='lab07_lstm.ipynb § Part 3 — Unrolling the LSTM over a sequence'),
+    'train_forecaster': dict(contradicts='lab07_lstm.ipynb § 5.1 Your forecaster', diagnosable=False),
 }

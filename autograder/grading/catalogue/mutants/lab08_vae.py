@@ -199,17 +199,13 @@ NOTEBOOK_SAMPLE = ["reparameterize:variance as the standard deviation (exp(logva
 
 
 #: Per function, for misconception diagnosis (autograder/grading/diagnosis.py): where its mistakes depart
-#: from the slides or the notebook, and the viva questions of autograder/viva/questions/lab08_vae.yaml on it;
+#: from the slides or the notebook (its viva questions are the bank's about it: autograder/viva/questions/lab08_vae.yaml);
 #: then per entry ("function:entry name"): the ones diagnosis cannot name, and equivalences.
 NOTES = {
-    'reparameterize': dict(contradicts='lab08_vae.ipynb § Part 1 — The reparameterisation trick',
-                          viva=('lab08-reparameterisation-trick', 'lab08-reparameterise-gradients', 'lab08-reparameterize-shapes')),
-    'kl_divergence': dict(contradicts='lab08_vae.ipynb § Part 2 — The KL term in closed form',
-                         viva=('lab08-kl-derivation', 'lab08-kl-logvar-form', 'lab08-kl-balance')),
-    'vae_loss': dict(contradicts='lab08_vae.ipynb § Part 3 — The negative ELBO',
-                    viva=('lab08-reduction-mismatch',)),
-    'train_vae': dict(contradicts='lab08_vae.ipynb § Part 4 — Train a VAE',
-                     viva=('lab08-vae-blur', 'lab08-noisy-loss'), diagnosable=False),
+    'reparameterize': dict(contradicts='lab08_vae.ipynb § Part 1 — The reparameterisation trick'),
+    'kl_divergence': dict(contradicts='lab08_vae.ipynb § Part 2 — The KL term in closed form'),
+    'vae_loss': dict(contradicts='lab08_vae.ipynb § Part 3 — The negative ELBO'),
+    'train_vae': dict(contradicts='lab08_vae.ipynb § Part 4 — Train a VAE', diagnosable=False),
     # not diagnosable: the mistake only raises on the failing cases, draws from a generator other than
     # the case's, or is one the outputs do not show (a forbidden call giving correct values, a lost graph)
     'reparameterize:draws its own noise instead of using eps': dict(diagnosable=False),

@@ -286,31 +286,20 @@ NOTEBOOK_SAMPLE = ["hinge_discriminator_loss:margins swapped", "train_dcgan:max-
 
 
 #: Per function, for misconception diagnosis (autograder/grading/diagnosis.py): where its mistakes depart
-#: from the slides or the notebook, and the viva questions of autograder/viva/questions/lab09_gans.yaml on it;
+#: from the slides or the notebook (its viva questions are the bank's about it: autograder/viva/questions/lab09_gans.yaml);
 #: then per entry ("function:entry name"): the ones diagnosis cannot name, and equivalences.
 NOTES = {
-    'discriminator_loss': dict(contradicts="lab09_gans.ipynb § Part 1 — The discriminator's loss and two generator losses",
-                              viva=('lab09-softplus-from-logits', 'lab09-discriminator-sum-of-means')),
-    'lsgan_discriminator_loss': dict(contradicts='lab09_gans.ipynb § Part 2 — Other adversarial losses',
-                                    viva=('lab09-lsgan-discriminator',)),
-    'hinge_discriminator_loss': dict(contradicts='lab09_gans.ipynb § Part 2 — Other adversarial losses',
-                                    viva=('lab09-hinge-margins',)),
-    'wasserstein_critic_loss': dict(contradicts='lab09_gans.ipynb § Part 2 — Other adversarial losses',
-                                   viva=('lab09-wasserstein-unbounded',)),
-    'generator_loss_minimax': dict(contradicts="lab09_gans.ipynb § Part 1 — The discriminator's loss and two generator losses",
-                                  viva=('lab09-minimax-generator-term',)),
-    'generator_loss_nonsaturating': dict(contradicts="lab09_gans.ipynb § Part 1 — The discriminator's loss and two generator losses",
-                                        viva=('lab09-nonsaturating-gradient',)),
-    'lsgan_generator_loss': dict(contradicts='lab09_gans.ipynb § Part 2 — Other adversarial losses',
-                                viva=('lab09-lsgan-generator-gradient',)),
-    'hinge_generator_loss': dict(contradicts='lab09_gans.ipynb § Part 2 — Other adversarial losses',
-                                viva=('lab09-hinge-generator-linear',)),
-    'gradient_penalty': dict(contradicts='lab09_gans.ipynb § The gradient penalty (WGAN-GP)',
-                            viva=('lab09-gradient-penalty-graph',)),
-    'train_gan': dict(contradicts='lab09_gans.ipynb § Part 3 — Training a GAN on the digits',
-                     viva=('lab09-train-gan-detach', 'lab09-train-gan-minimax-experiment'), diagnosable=False),
-    'train_dcgan': dict(contradicts='lab09_gans.ipynb § Part 4 — A deep convolutional GAN (DCGAN)',
-                       viva=('lab09-dcgan-transposed-convolution-sizes', 'lab09-dcgan-guidelines'), diagnosable=False),
+    'discriminator_loss': dict(contradicts="lab09_gans.ipynb § Part 1 — The discriminator's loss and two generator losses"),
+    'lsgan_discriminator_loss': dict(contradicts='lab09_gans.ipynb § Part 2 — Other adversarial losses'),
+    'hinge_discriminator_loss': dict(contradicts='lab09_gans.ipynb § Part 2 — Other adversarial losses'),
+    'wasserstein_critic_loss': dict(contradicts='lab09_gans.ipynb § Part 2 — Other adversarial losses'),
+    'generator_loss_minimax': dict(contradicts="lab09_gans.ipynb § Part 1 — The discriminator's loss and two generator losses"),
+    'generator_loss_nonsaturating': dict(contradicts="lab09_gans.ipynb § Part 1 — The discriminator's loss and two generator losses"),
+    'lsgan_generator_loss': dict(contradicts='lab09_gans.ipynb § Part 2 — Other adversarial losses'),
+    'hinge_generator_loss': dict(contradicts='lab09_gans.ipynb § Part 2 — Other adversarial losses'),
+    'gradient_penalty': dict(contradicts='lab09_gans.ipynb § The gradient penalty (WGAN-GP)'),
+    'train_gan': dict(contradicts='lab09_gans.ipynb § Part 3 — Training a GAN on the digits', diagnosable=False),
+    'train_dcgan': dict(contradicts='lab09_gans.ipynb § Part 4 — A deep convolutional GAN (DCGAN)', diagnosable=False),
     # not diagnosable: the mistake only raises on the failing cases, draws from a generator other than
     # the case's, or is one the outputs do not show (a forbidden call giving correct values, a lost graph)
     'gradient_penalty:no create_graph (the penalty does not train the critic)': dict(diagnosable=False),

@@ -155,19 +155,14 @@ NOTEBOOK_SAMPLE = ["dann_domain_loss:labels swapped (source 1, target 0)"]
 
 
 #: Per function, for misconception diagnosis (autograder/grading/diagnosis.py): where its mistakes depart
-#: from the slides or the notebook, and the viva questions of autograder/viva/questions/lab10_transfer_learning.yaml on it;
+#: from the slides or the notebook (its viva questions are the bank's about it: autograder/viva/questions/lab10_transfer_learning.yaml);
 #: then per entry ("function:entry name"): the ones diagnosis cannot name, and equivalences.
 NOTES = {
-    'freeze': dict(contradicts='lab10_transfer_learning.ipynb § Part 1 — Freezing parameters',
-                  viva=('lab10-freeze-and-the-optimizer',)),
-    'count_trainable': dict(contradicts='lab10_transfer_learning.ipynb § Part 1 — Freezing parameters',
-                           viva=('lab10-count-trainable-by-hand',)),
-    'grad_reverse': dict(contradicts='lab10_transfer_learning.ipynb § Part 2 — The gradient reversal layer',
-                        viva=('lab10-gradient-reversal-one-optimizer', 'lab10-grad-reverse-as-a-function', 'lab10-lambda-ramp')),
-    'dann_domain_loss': dict(contradicts="lab10_transfer_learning.ipynb § Part 3 — DANN's domain loss",
-                            viva=('lab10-dann-domain-loss-chance', 'lab10-dann-stable-bce')),
-    'finetune': dict(contradicts='lab10_transfer_learning.ipynb § Part 4 — Pretraining on digits 0–4, fine-tuning on digits 5–9',
-                    viva=('lab10-finetune-smaller-learning-rate', 'lab10-freeze-or-finetune', 'lab10-finetune-copy-and-head'), diagnosable=False),
+    'freeze': dict(contradicts='lab10_transfer_learning.ipynb § Part 1 — Freezing parameters'),
+    'count_trainable': dict(contradicts='lab10_transfer_learning.ipynb § Part 1 — Freezing parameters'),
+    'grad_reverse': dict(contradicts='lab10_transfer_learning.ipynb § Part 2 — The gradient reversal layer'),
+    'dann_domain_loss': dict(contradicts="lab10_transfer_learning.ipynb § Part 3 — DANN's domain loss"),
+    'finetune': dict(contradicts='lab10_transfer_learning.ipynb § Part 4 — Pretraining on digits 0–4, fine-tuning on digits 5–9', diagnosable=False),
     # equivalent on the course's cases: their outputs coincide, so diagnosis names them together
     'freeze:zeroes the gradients instead of freezing': dict(equivalent_to='sets requires_grad = True (unfreezes)'),
     'freeze:module.eval() instead of freezing': dict(equivalent_to='sets requires_grad = True (unfreezes)'),

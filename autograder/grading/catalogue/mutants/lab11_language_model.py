@@ -176,23 +176,16 @@ NOTEBOOK_SAMPLE = ["perplexity:returns the cross-entropy (no exp)"]
 
 
 #: Per function, for misconception diagnosis (autograder/grading/diagnosis.py): where its mistakes depart
-#: from the slides or the notebook, and the viva questions of autograder/viva/questions/lab11_language_model.yaml on it;
+#: from the slides or the notebook (its viva questions are the bank's about it: autograder/viva/questions/lab11_language_model.yaml);
 #: then per entry ("function:entry name"): the ones diagnosis cannot name, and equivalences.
 NOTES = {
-    'build_vocab': dict(contradicts='lab11_language_model.ipynb § Part 1 — Vocabulary and encoding',
-                       viva=('lab11-vocab-boundary-token',)),
-    'encode': dict(contradicts='lab11_language_model.ipynb § Part 1 — Vocabulary and encoding',
-                  viva=('lab11-encode-closed-vocabulary',)),
-    'decode': dict(contradicts='lab11_language_model.ipynb § Part 1 — Vocabulary and encoding',
-                  viva=('lab11-decode-stops-at-end',)),
-    'make_context_windows': dict(contradicts='lab11_language_model.ipynb § Part 2 — Context windows',
-                                viva=('lab11-windows-shift-by-one',)),
-    'perplexity': dict(contradicts='lab11_language_model.ipynb § Part 3 — Perplexity',
-                      viva=('lab11-perplexity-from-cross-entropy', 'lab11-perplexity-padding')),
-    'sample': dict(contradicts='lab11_language_model.ipynb § Part 4 — Sampling',
-                  viva=('lab11-temperature', 'lab11-sample-loop')),
-    'train_mlp_lm': dict(contradicts='lab11_language_model.ipynb § Part 5 — Training the MLP language model',
-                        viva=('lab11-bengio-embeddings', 'lab11-train-mlp-lm-training'), diagnosable=False),
+    'build_vocab': dict(contradicts='lab11_language_model.ipynb § Part 1 — Vocabulary and encoding'),
+    'encode': dict(contradicts='lab11_language_model.ipynb § Part 1 — Vocabulary and encoding'),
+    'decode': dict(contradicts='lab11_language_model.ipynb § Part 1 — Vocabulary and encoding'),
+    'make_context_windows': dict(contradicts='lab11_language_model.ipynb § Part 2 — Context windows'),
+    'perplexity': dict(contradicts='lab11_language_model.ipynb § Part 3 — Perplexity'),
+    'sample': dict(contradicts='lab11_language_model.ipynb § Part 4 — Sampling'),
+    'train_mlp_lm': dict(contradicts='lab11_language_model.ipynb § Part 5 — Training the MLP language model', diagnosable=False),
     # not diagnosable: the mistake only raises on the failing cases, draws from a generator other than
     # the case's, or is one the outputs do not show (a forbidden call giving correct values, a lost graph)
     "make_context_windows:only one '.' of padding": dict(diagnosable=False),

@@ -175,23 +175,16 @@ NOTEBOOK_SAMPLE = ["message_passing_sparse:scatters to the source instead of the
 
 
 #: Per function, for misconception diagnosis (autograder/grading/diagnosis.py): where its mistakes depart
-#: from the slides or the notebook, and the viva questions of autograder/viva/questions/lab12_gnn.yaml on it;
+#: from the slides or the notebook (its viva questions are the bank's about it: autograder/viva/questions/lab12_gnn.yaml);
 #: then per entry ("function:entry name"): the ones diagnosis cannot name, and equivalences.
 NOTES = {
-    'karate_adjacency': dict(contradicts='lab12_gnn.ipynb § Part 1 — The karate club as a matrix',
-                            viva=('lab12-karate-binary-adjacency',)),
-    'normalized_adjacency': dict(contradicts='lab12_gnn.ipynb § Part 2 — The normalised adjacency matrix',
-                                viva=('lab12-normalised-path', 'lab12-symmetric-normalisation')),
-    'gcn_layer': dict(contradicts='lab12_gnn.ipynb § Part 3 — One graph convolution',
-                     viva=('lab12-gcn-layer-shapes',)),
-    'message_passing_dense': dict(contradicts='lab12_gnn.ipynb § Part 4 — Message passing, dense and sparse',
-                                 viva=('lab12-message-passing-hops',)),
-    'edge_index_from_adjacency': dict(contradicts='lab12_gnn.ipynb § Part 4 — Message passing, dense and sparse',
-                                     viva=('lab12-edge-direction',)),
-    'message_passing_sparse': dict(contradicts='lab12_gnn.ipynb § Part 4 — Message passing, dense and sparse',
-                                  viva=('lab12-dense-or-sparse', 'lab12-index-add-repeats')),
-    'train_gcn': dict(contradicts='lab12_gnn.ipynb § Part 5 — A two-layer GCN, trained semi-supervised',
-                     viva=('lab12-train-gcn-recipe', 'lab12-karate-two-labels'), diagnosable=False),
+    'karate_adjacency': dict(contradicts='lab12_gnn.ipynb § Part 1 — The karate club as a matrix'),
+    'normalized_adjacency': dict(contradicts='lab12_gnn.ipynb § Part 2 — The normalised adjacency matrix'),
+    'gcn_layer': dict(contradicts='lab12_gnn.ipynb § Part 3 — One graph convolution'),
+    'message_passing_dense': dict(contradicts='lab12_gnn.ipynb § Part 4 — Message passing, dense and sparse'),
+    'edge_index_from_adjacency': dict(contradicts='lab12_gnn.ipynb § Part 4 — Message passing, dense and sparse'),
+    'message_passing_sparse': dict(contradicts='lab12_gnn.ipynb § Part 4 — Message passing, dense and sparse'),
+    'train_gcn': dict(contradicts='lab12_gnn.ipynb § Part 5 — A two-layer GCN, trained semi-supervised', diagnosable=False),
     # not diagnosable: the mistake only raises on the failing cases, draws from a generator other than
     # the case's, or is one the outputs do not show (a forbidden call giving correct values, a lost graph)
     'message_passing_sparse:output sized by H, not num_nodes': dict(diagnosable=False),

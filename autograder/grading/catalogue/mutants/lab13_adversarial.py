@@ -116,17 +116,13 @@ NOTEBOOK_SAMPLE = ["pgd:no projection onto the eps-ball"]
 
 
 #: Per function, for misconception diagnosis (autograder/grading/diagnosis.py): where its mistakes depart
-#: from the slides or the notebook, and the viva questions of autograder/viva/questions/lab13_adversarial.yaml on it;
+#: from the slides or the notebook (its viva questions are the bank's about it: autograder/viva/questions/lab13_adversarial.yaml);
 #: then per entry ("function:entry name"): the ones diagnosis cannot name, and equivalences.
 NOTES = {
-    'fgsm': dict(contradicts='lab13_adversarial.ipynb § Part 1 — The fast gradient sign method',
-                viva=('lab13-fgsm-why-the-sign', 'lab13-fgsm-mean-or-sum', 'lab13-fgsm-autograd-grad')),
-    'pgd': dict(contradicts='lab13_adversarial.ipynb § Part 2 — Projected gradient descent',
-               viva=('lab13-pgd-projection', 'lab13-pgd-random-start-and-fgsm', 'lab13-pgd-versus-fgsm-curves')),
-    'adversarial_training_loss': dict(contradicts='lab13_adversarial.ipynb § Part 3 — The adversarial training loss',
-                                     viva=('lab13-adversarial-loss-constant-attack', 'lab13-adversarial-loss-half-and-half')),
-    'train_robust_cnn': dict(contradicts='lab13_adversarial.ipynb § Part 4 — Training a robust CNN',
-                            viva=('lab13-train-robust-eps-zero', 'lab13-train-robust-budget'), diagnosable=False),
+    'fgsm': dict(contradicts='lab13_adversarial.ipynb § Part 1 — The fast gradient sign method'),
+    'pgd': dict(contradicts='lab13_adversarial.ipynb § Part 2 — Projected gradient descent'),
+    'adversarial_training_loss': dict(contradicts='lab13_adversarial.ipynb § Part 3 — The adversarial training loss'),
+    'train_robust_cnn': dict(contradicts='lab13_adversarial.ipynb § Part 4 — Training a robust CNN', diagnosable=False),
     # not diagnosable: the mistake only raises on the failing cases, draws from a generator other than
     # the case's, or is one the outputs do not show (a forbidden call giving correct values, a lost graph)
     'fgsm:loss.backward() leaves gradients in the parameters': dict(diagnosable=False),
