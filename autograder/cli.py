@@ -125,6 +125,9 @@ def _add_ta_commands(sub) -> None:
                         "reaches it controls the workers)")
     p.add_argument("--recheck-workers", action="store_true",
                    help="run every worker's canary again even where its environment passed before")
+    p.add_argument("--canary-cache", type=Path, default=None,
+                   help="the file of the workers' canary passes (default: <course>/.dlcourse/canary.json); course "
+                        "roots graded on the same workers may share one, as a pass's key covers all it depends on")
     p.add_argument("--force", action="store_true", help="regrade even what is unchanged since the last grade")
     p.add_argument("--wall-s", type=int, default=None, help="wall-clock limit per notebook (s)")
     p.add_argument("--memory-mib", type=int, default=None,
@@ -271,7 +274,7 @@ def _grade(args) -> int:
                             students=args.student, force=args.force, limit_overrides=overrides,
                             progress=not args.no_progress, sandbox=args.sandbox,
                             insecure_cluster=args.insecure_cluster, credentials=args.cluster_dir,
-                            recheck_workers=args.recheck_workers)
+                            recheck_workers=args.recheck_workers, canary_cache=args.canary_cache)
     except RuntimeError as exc:  # no sandbox for --sandbox require, an unsafe cluster, a failed canary
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -15,6 +15,10 @@ reference, the blank release, half done, and the lab's mutants, cycled), then
    separate ``dlcourse grade`` run, against serial ``nbgrader autograde`` of the same submissions,
 6. one submission alone: the run's fixed start-up cost, in parts (``dlcourse grade`` prints them),
 
+Before all that, one ``dlcourse grade`` run per sandbox mode pays the workers' canary (each lab's
+reference and blank graded on each worker, once per worker environment), into a file of passes that
+every run shares (``--canary-cache``); its cost is printed apart, as a TA pays it once per checkout.
+
 and prints: the speedup (1 / 2), the overhead of 2 over the bare execution time divided by the
 machine's measured parallel capacity (a CPU-bound loop in N processes at once against one alone:
 on shared virtual CPUs it is below N, and no grader can beat it), the cost of the sandbox, the
@@ -92,6 +96,8 @@ def bare_execution_seconds(root: Path) -> list[float]:
     import nbformat
     from nbclient import NotebookClient
 
+    from autograder.cohort.nbgrader_preprocessors import EXPERIMENT_TAG  # grading skips the experiments
+
     times = []
     os.environ["NBGRADER_EXECUTION"] = "autograde"
     for path in sorted((root / "autograded").glob("*/*/*.ipynb")):
@@ -100,7 +106,7 @@ def bare_execution_seconds(root: Path) -> list[float]:
             if cell.cell_type == "code":
                 cell.outputs, cell.execution_count = [], None
         t = time.perf_counter()
-        NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,
+        NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True, skip_cells_with_tag=EXPERIMENT_TAG,
                        resources={"metadata": {"path": str(path.parent)}}).execute()
         times.append(time.perf_counter() - t)
     return times
@@ -114,6 +120,18 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=REPO / "build" / "bench")
     args = ap.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    global CANARY_CACHE
+    CANARY_CACHE = args.out / "canary.json"
+    CANARY_CACHE.unlink(missing_ok=True)
+    # The canary grades each lab's reference and blank once per worker environment (then it is cached):
+    # paid here, once, for both sandbox modes, and reported apart from the timed runs.
+    canary = {}
+    for mode in ("auto", "none"):
+        canary[mode], _ = run_dlcourse(build(args.out / f"canary-{mode}", 1, LABS), LABS, args.workers, mode)
+        if canary[mode] is None:
+            return 1
+    print(f"canary, once per worker environment: {canary['auto']:.1f} s (sandbox auto), "
+          f"{canary['none']:.1f} s (none), 1 submission per lab included", flush=True)
     serial_root = build(args.out / "serial", args.per_lab)
     parallel_root = build(args.out / "parallel", args.per_lab)
     n = args.per_lab * len(LABS)
@@ -165,10 +183,17 @@ def main() -> int:
         print(f"small lab: {args.small} of {lab:<18} serial {serial_small:.1f} s, dlcourse grade {dl_small:.1f} s:"
               f" {serial_small / dl_small:.2f}x   goal >= 1.5x")
     print(f"start-up of a run (1 submission) {startup}   goal < 3 s")
+    print(f"canary (once per worker env.)   {canary['auto']:.1f} s with the sandbox, {canary['none']:.1f} s without "
+          f"(a run of 1 submission per lab that graded {len(LABS)} labs' reference and blank on each worker)")
     print(f"same grades, sandbox auto/none  {same}")
     print(f"cells graded differently from serial nbgrader: {len(differ)} "
           f"({len(full_or_zero_differ)} of them full or zero there)")
     return 0 if same and not full_or_zero_differ else 1
+
+
+#: The workers' canary passes, shared by every course root of the run (``--canary-cache``): a pass is
+#: keyed by the worker's environment, the lab, the sandbox mode and the limits, none of them per root.
+CANARY_CACHE: Path | None = None
 
 
 def run_dlcourse(root: Path, labs: list[str], workers: int, sandbox: str = "auto",
@@ -177,7 +202,8 @@ def run_dlcourse(root: Path, labs: list[str], workers: int, sandbox: str = "auto
     t = time.perf_counter()
     proc = subprocess.run([str(Path(sys.executable).parent / "dlcourse"), "grade", *labs, "--course", str(root),
                            "--workers", str(workers), "--no-progress", "--sandbox", sandbox]
-                          + (["--force"] if force else []), capture_output=True, text=True)
+                          + (["--force"] if force else [])
+                          + (["--canary-cache", str(CANARY_CACHE)] if CANARY_CACHE else []), capture_output=True, text=True)
     seconds = time.perf_counter() - t
     if proc.returncode != 0:
         print(proc.stdout[-3000:], proc.stderr[-3000:])

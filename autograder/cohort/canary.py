@@ -65,14 +65,20 @@ class WorkerCheck:
 
 
 def canary_notebooks(lab: str, config) -> dict[str, bytes]:
-    """``{REFERENCE: source notebook, BLANK: its solutions cleared by nbgrader's ClearSolutions}`` as bytes."""
+    """``{REFERENCE: source notebook, BLANK: its solutions cleared by nbgrader's ClearSolutions}`` as bytes,
+    their experiment cells tagged as the sanitising of a student's notebook tags them (grading skips
+    them: the canary runs what a student's grading runs, not the lab's demonstrations)."""
     from nbgrader.preprocessors import ClearSolutions
+
+    from autograder.cohort.nbgrader_preprocessors import EXPERIMENT_TAG, is_experiment
 
     path = SOURCE / lab / f"{lab}.ipynb"
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+            if is_experiment(cell):
+                cell.metadata["tags"] = [*cell.metadata.get("tags", []), EXPERIMENT_TAG]
     reference = nbformat.writes(nb)
     blank, _ = ClearSolutions(config=config).preprocess(nb, {})
     return {REFERENCE: reference.encode(), BLANK: nbformat.writes(blank).encode()}

@@ -359,20 +359,23 @@ def _seconds_since_process_start() -> float:
     return max(0.0, time.time() - psutil.Process().create_time())
 
 
-def startup_line(timings: dict, started: float) -> str:
-    """``start-up: 1.3 s before the first notebook ran (...)``: the run's fixed cost, in parts."""
+def startup_line(timings: dict, started: float, canary_s: float = 0.0) -> str:
+    """``start-up: 1.3 s before the first notebook ran (...)``: the run's fixed cost, in parts
+    (``canary_s``: the workers' canary, inside the time before the first notebook; a few tenths of a
+    second where every worker's environment passed before, two notebook runs per worker and lab where not)."""
     before = timings["first_submitted"] - started  # sandbox probe and cluster are measured before/inside it
     cluster = timings.get("cluster", 0.0)
     total = timings["python"] + timings["sandbox probe"] + before
     return (f"start-up: {total:.2f} s before the first notebook ran (Python and imports {timings['python']:.2f} s, "
-            f"sandbox probe {timings['sandbox probe']:.2f} s, cluster {cluster:.2f} s, "
-            f"planning and preparing the first notebook {before - cluster:.2f} s)")
+            f"sandbox probe {timings['sandbox probe']:.2f} s, cluster {cluster:.2f} s, canary {canary_s:.2f} s, "
+            f"planning and preparing the first notebook {max(0.0, before - cluster - canary_s):.2f} s)")
 
 
 def run_grade(root: Path, labs: list[str], *, scheduler: str | None = None, workers: int = 2, students=None,
               force: bool = False, limit_overrides: dict | None = None,
               progress: bool = True, sandbox: str = "auto", insecure_cluster: bool = False,
-              credentials: Path | None = None, recheck_workers: bool = False) -> dict[str, list[Result]]:
+              credentials: Path | None = None, recheck_workers: bool = False,
+              canary_cache: Path | None = None) -> dict[str, list[Result]]:
     """The ``dlcourse grade`` command: print the active protections, grade the labs on one cluster
     (one queue), print a table per lab. Raises ``RuntimeError`` (a :class:`~.cluster.ClusterError`,
     :class:`~.canary.CanaryFailed`) for ``sandbox="require"`` without one, an unsafe ``--scheduler`` or
@@ -407,7 +410,7 @@ def run_grade(root: Path, labs: list[str], *, scheduler: str | None = None, work
     try:
         out = grade_labs(root, labs, client=connect, students=students, force=force,
                          limit_overrides=limit_overrides, progress=progress, sandbox=sandbox,
-                         recheck_workers=recheck_workers, stats=stats, timings=timings)
+                         recheck_workers=recheck_workers, stats=stats, timings=timings, canary_cache=canary_cache)
         seconds = time.monotonic() - started
         if stats:
             ran = stats["canary_notebooks"]
@@ -418,7 +421,7 @@ def run_grade(root: Path, labs: list[str], *, scheduler: str | None = None, work
         if len(labs) > 1:
             print(f"{sum(len(r) for r in out.values())} submissions of {len(labs)} labs in {seconds:.0f} s")
         if "first_submitted" in timings:
-            print(startup_line(timings, started))
+            print(startup_line(timings, started, stats.get("canary_s", 0.0)))
     finally:
         for client, cluster in made:
             client.close()

@@ -32,6 +32,7 @@ from autograder.cohort.gradebook import cell_scores, db_url
 from tests.cohort.attacks import (DLCOURSE_FLAGS, Attack, Listener, corpus, exfil_paths, graded_notebook,
                                 make_attack_course, outputs_text)
 from tests.cohort.cohort import CLEAN, LAB, clean_fills, make_course
+from tests.scratch import SHARED_CANARY
 
 pytestmark = [pytest.mark.notebook, pytest.mark.xdist_group("bulk_attacks")]
 BIN = Path(sys.executable).parent
@@ -62,8 +63,9 @@ def dlcourse(*args: str, root: Path) -> subprocess.CompletedProcess:
 
 
 def grade(root: Path) -> str:
-    """``dlcourse grade`` on course ``root``; its stdout."""
-    proc = dlcourse("grade", LAB, *DLCOURSE_FLAGS, root=root)
+    """``dlcourse grade`` on course ``root``; its stdout. The workers' canary passes are the run's shared
+    ones (tests/scratch.py): the clean and the attacked course are graded on the same environment."""
+    proc = dlcourse("grade", LAB, *DLCOURSE_FLAGS, "--canary-cache", str(SHARED_CANARY), root=root)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout
 

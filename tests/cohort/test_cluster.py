@@ -192,7 +192,7 @@ def test_a_worker_with_other_versions_or_grader_code_stops_the_run_before_any_no
 
 def test_grade_passes_recheck_workers_and_the_cell_limit_through(monkeypatch, tmp_path):
     """``dlcourse grade --recheck-workers --cell-timeout-s 7`` reaches ``run_grade`` as asked; without the
-    flag the canary's cache is used."""
+    flag the canary's cache is used, the course's own unless ``--canary-cache`` names another."""
     import autograder.cohort.grade as grade
     from autograder.cli import main
 
@@ -200,7 +200,9 @@ def test_grade_passes_recheck_workers_and_the_cell_limit_through(monkeypatch, tm
     monkeypatch.setattr(grade, "run_grade", lambda root, labs, **kw: calls.append((labs, kw)) or {})
     assert main(["grade", "lab01_neurons_losses", "--course", str(tmp_path), "--recheck-workers",
                  "--cell-timeout-s", "7"]) == 0
-    assert main(["grade", "lab01_neurons_losses", "--course", str(tmp_path)]) == 0
+    assert main(["grade", "lab01_neurons_losses", "--course", str(tmp_path),
+                 "--canary-cache", str(tmp_path / "shared.json")]) == 0
     (labs, first), (_, second) = calls
     assert labs == ["lab01_neurons_losses"] and first["recheck_workers"] is True and second["recheck_workers"] is False
+    assert first["canary_cache"] is None and second["canary_cache"] == tmp_path / "shared.json"
     assert first["limit_overrides"] == {"cell_timeout_s": 7} and second["limit_overrides"] == {}
