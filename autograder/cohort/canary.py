@@ -70,15 +70,15 @@ def canary_notebooks(lab: str, config) -> dict[str, bytes]:
     them: the canary runs what a student's grading runs, not the lab's demonstrations)."""
     from nbgrader.preprocessors import ClearSolutions
 
-    from autograder.cohort.nbgrader_preprocessors import EXPERIMENT_TAG, is_experiment
+    from autograder.cohort.nbgrader_preprocessors import MarkExperiments
 
     path = SOURCE / lab / f"{lab}.ipynb"
     nb = nbformat.read(path, as_version=4)
-    for cell in nb.cells:
+    mark = MarkExperiments(config=config)
+    for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-            if is_experiment(cell):
-                cell.metadata["tags"] = [*cell.metadata.get("tags", []), EXPERIMENT_TAG]
+            mark.preprocess_cell(cell, {}, index)
     reference = nbformat.writes(nb)
     blank, _ = ClearSolutions(config=config).preprocess(nb, {})
     return {REFERENCE: reference.encode(), BLANK: nbformat.writes(blank).encode()}
@@ -173,11 +173,15 @@ class Canary:
         cache.setdefault("failed", {})
         return cache
 
+    @staticmethod
+    def _put(cache: dict, key: str, outcome: str, record: dict) -> None:
+        """Set ``key`` to ``outcome`` ("passed" or "failed") in ``cache``, out of the other table."""
+        cache[outcome][key] = record
+        cache["failed" if outcome == "passed" else "passed"].pop(key, None)
+
     def _record(self, key: str, outcome: str, record: dict) -> None:
-        """Note ``key`` as ``outcome`` ("passed" or "failed") in this run's changes and in the cache."""
-        other = "failed" if outcome == "passed" else "passed"
-        self.cache[outcome][key] = record
-        self.cache[other].pop(key, None)
+        """Note ``key`` as ``outcome`` in this run's changes and in the cache."""
+        self._put(self.cache, key, outcome, record)
         self._changes[key] = (outcome, record)
 
     def _save(self) -> None:
@@ -187,8 +191,7 @@ class Canary:
         with FileLock(str(self.path.with_name(self.path.name + ".lock")), timeout=60):
             merged = self._read()
             for key, (outcome, record) in self._changes.items():
-                merged[outcome][key] = record
-                merged["failed" if outcome == "passed" else "passed"].pop(key, None)
+                self._put(merged, key, outcome, record)
             _atomic_write(self.path, json.dumps(merged, indent=1, sort_keys=True))
         self.cache, self._changes = merged, {}
 
