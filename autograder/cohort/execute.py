@@ -24,6 +24,8 @@ caller may retry: that is infrastructure, not the student), 2 bad input. ``STATU
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextvars
 import json
 import os
 import shutil
@@ -37,6 +39,7 @@ import nbformat
 import psutil
 import zmq
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import ensure_event_loop
 from nbclient.util import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
@@ -392,6 +395,25 @@ class GuardedExecute(Execute):
                 "output_bytes": self._budget.total}
 
 
+def in_own_event_loop(fn, *args):
+    """``fn(*args)`` in a fresh ``contextvars`` context with an event loop of its own, closed afterwards.
+
+    nbclient's and jupyter_client's blocking calls run on the loop that jupyter_core keeps in a
+    ``ContextVar``. Dask runs each task in a copy of the context of whoever submitted it, so every task
+    thread of an in-process worker inherited the driver's main-thread loop (set by any notebook the
+    driver had run before): two notebooks graded at once ran on one loop, and the second kernel
+    "failed to start: This event loop is already running". An empty context gives each execution its
+    own loop, and closing it afterwards frees its file descriptors.
+    """
+    context = contextvars.Context()
+    loop = context.run(ensure_event_loop)
+    try:
+        return context.run(fn, *args)
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
 def execute_notebook(notebook: Path, limits: Limits, kernel_name: str = "python3",
                      env: dict | None = None, sandbox: Sandbox | None = None) -> tuple[NotebookNode, dict, int]:
     """Execute ``notebook`` in its folder; ``(executed notebook, status, exit code)``.
@@ -436,7 +458,7 @@ def execute_notebook(notebook: Path, limits: Limits, kernel_name: str = "python3
     status = {"status": "ok", "reason": ""}
     code = 0
     try:
-        ex.preprocess(nb, resources)
+        in_own_event_loop(ex.preprocess, nb, resources)
         if ex.stop_reason:
             status = {"status": ex.stop_reason[0], "reason": ex.stop_reason[1]}
     except Exception as exc:  # noqa: BLE001 - anything before the first cell is a start failure

@@ -88,3 +88,30 @@ def test_the_command_line_runner_writes_notebook_and_status(tmp_path):
     assert json.loads((tmp_path / "s.json").read_text())["status"] == "ok"
     assert nbformat.read(tmp_path / "out.ipynb", as_version=4).cells[0].outputs[0].text == "42\n"
     assert main([str(tmp_path / "missing.ipynb"), str(tmp_path / "o"), str(tmp_path / "s")]) == 2
+
+
+def test_two_notebooks_graded_at_once_on_an_in_process_worker_each_get_their_own_event_loop():
+    """CI of 7 Dec: the demo's canary failed, "the kernel failed to start: This event loop is already
+    running". jupyter_core keeps its loop in a ContextVar and Dask runs a task in a copy of the
+    submitter's context, so both task threads of the local (in-process) worker ran on the loop of a
+    driver that had executed a notebook before. Here the driver has, and two notebooks overlap."""
+    import contextvars
+
+    from distributed import Client, LocalCluster
+    from jupyter_core.utils import run_sync
+
+    async def nothing():
+        return None
+
+    def grade_two():
+        run_sync(nothing)()  # what any notebook executed in the driver's thread leaves behind
+        jobs = [_job(["import time\ntime.sleep(3)\nprint('ran')"]) for _ in range(2)]
+        with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster, \
+                Client(cluster) as client:
+            texts = client.gather(client.map(execute_job, jobs, pure=False))
+        return [outcome_from_json(t, j) for t, j in zip(texts, jobs)]
+
+    outcomes = contextvars.copy_context().run(grade_two)  # this test's thread keeps its own context
+    for out in outcomes:
+        assert out.status["n.ipynb"]["status"] == "ok", out.status["n.ipynb"]
+        assert _outputs(out)[0] == ["ran\n"] and out.attempts == 1
