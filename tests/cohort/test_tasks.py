@@ -97,8 +97,9 @@ def test_two_notebooks_graded_at_once_on_an_in_process_worker_each_get_their_own
     driver that had executed a notebook before. Here the driver has, and two notebooks overlap."""
     import contextvars
 
-    from distributed import Client, LocalCluster
     from jupyter_core.utils import run_sync
+
+    from autograder.cohort.cluster import ClusterMode, connect
 
     async def nothing():
         return None
@@ -106,9 +107,12 @@ def test_two_notebooks_graded_at_once_on_an_in_process_worker_each_get_their_own
     def grade_two():
         run_sync(nothing)()  # what any notebook executed in the driver's thread leaves behind
         jobs = [_job(["import time\ntime.sleep(3)\nprint('ran')"]) for _ in range(2)]
-        with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster, \
-                Client(cluster) as client:
+        client, cluster = connect(ClusterMode("local"), 2)  # the local cluster of `dlcourse grade --workers 2`
+        try:
             texts = client.gather(client.map(execute_job, jobs, pure=False))
+        finally:
+            client.close()
+            cluster.close()
         return [outcome_from_json(t, j) for t, j in zip(texts, jobs)]
 
     outcomes = contextvars.copy_context().run(grade_two)  # this test's thread keeps its own context
