@@ -34,7 +34,7 @@ from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
 
 from autograder.cohort.nbgrader_preprocessors import (  # noqa: E402
-    EXPERIMENT_TAG, ApplyCalendar, HideTestTracebacks, LatenessNote, MarkExperiments, RestoreMissingCells)
+    SKIPPED_TAG, ApplyCalendar, HideTestTracebacks, LatenessNote, MarkSkippedCells, RestoreMissingCells)
 
 # LatenessNote: a first cell saying when the lab was due for this student, how late it came and the penalty.
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, HideTestTracebacks, LatenessNote,
@@ -68,11 +68,12 @@ c.FileNameCollectorPlugin.named_regexp = r"(?P<name>[^/_]+)_(?P<participant>\d+)
 from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteKernelspec  # noqa: E402
 
 c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoreMissingCells,
-                                      MarkExperiments, CheckCellMetadata, ApplyCalendar]
+                                      MarkSkippedCells, CheckCellMetadata, ApplyCalendar]
 
-# A lab's demonstration cells (locked, first line "# Experiment ...") grade nothing: autograding and
-# validating skip them (MarkExperiments tags them from the restored source; students run them).
-c.Execute.skip_cells_with_tag = EXPERIMENT_TAG
+# A lab's demonstration cells (locked, first line "# Experiment ...") and its visible checks (locked
+# check_<function> cells; the hidden test after each decides the points) grade nothing: autograding
+# skips them (MarkSkippedCells tags them from the restored source and metadata; students run them).
+c.Execute.skip_cells_with_tag = SKIPPED_TAG
 
 # What `dlcourse collect` (and `nbgrader zip_collect`) may extract from an LMS download: every upload is
 # untrusted (autograder/cohort/intake.py). Files come out 0644 and folders 0755 whatever the archive

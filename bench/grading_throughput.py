@@ -96,7 +96,7 @@ def bare_execution_seconds(root: Path) -> list[float]:
     import nbformat
     from nbclient import NotebookClient
 
-    from autograder.cohort.nbgrader_preprocessors import EXPERIMENT_TAG  # grading skips the experiments
+    from autograder.cohort.nbgrader_preprocessors import SKIPPED_TAG  # grading skips experiments and visible checks
 
     times = []
     os.environ["NBGRADER_EXECUTION"] = "autograde"
@@ -106,7 +106,7 @@ def bare_execution_seconds(root: Path) -> list[float]:
             if cell.cell_type == "code":
                 cell.outputs, cell.execution_count = [], None
         t = time.perf_counter()
-        NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True, skip_cells_with_tag=EXPERIMENT_TAG,
+        NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True, skip_cells_with_tag=SKIPPED_TAG,
                        resources={"metadata": {"path": str(path.parent)}}).execute()
         times.append(time.perf_counter() - t)
     return times

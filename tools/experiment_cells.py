@@ -53,6 +53,12 @@ def _loads(node) -> set[str]:
         inner = set().union(*(_loads(b) for b in body)) if body else set()
         outer = set().union(*(_loads(d) for d in getattr(node, "decorator_list", [])), *(_loads(d) for d in args.defaults + [d for d in args.kw_defaults if d is not None]))
         return (inner - local) | outer
+    if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+        # its loop targets are its own names; only the first iterable is read in the enclosing scope
+        targets = {n.id for g in node.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+        first, rest = node.generators[0].iter, [c for c in ast.iter_child_nodes(node) if c is not node.generators[0]]
+        rest += [c for c in ast.iter_child_nodes(node.generators[0]) if c is not first]
+        return _loads(first) | (set().union(*(_loads(c) for c in rest)) - targets)
     names = set()
     for child in ast.iter_child_nodes(node):
         names |= _loads(child)

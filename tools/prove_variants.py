@@ -72,7 +72,7 @@ def prove(lab: str) -> bool:
     fills, names = students(lab)
     root = Path(tempfile.mkdtemp(prefix=f"variants-{lab}-"))
     t0 = time.perf_counter()
-    plain = check_lab(lab, root / "plain", extra=fills, via_dlcourse=False)
+    plain = check_lab(lab, root / "plain", extra=fills, via_dlcourse=False, run_every_cell=True)
     reference_seconds = plain["_seconds"]
     reference = solution_code(lab)
     dl = grade_with_dlcourse(lab, {"reference": reference, **{k: {**reference, **v} for k, v in fills.items()}},

@@ -66,15 +66,15 @@ class WorkerCheck:
 
 def canary_notebooks(lab: str, config) -> dict[str, bytes]:
     """``{REFERENCE: source notebook, BLANK: its solutions cleared by nbgrader's ClearSolutions}`` as bytes,
-    their experiment cells tagged as the sanitising of a student's notebook tags them (grading skips
-    them: the canary runs what a student's grading runs, not the lab's demonstrations)."""
+    their experiment and visible-check cells tagged as the sanitising of a student's notebook tags them (grading skips
+    them: the canary runs what a student's grading runs, not the lab's demonstrations and checks)."""
     from nbgrader.preprocessors import ClearSolutions
 
-    from autograder.cohort.nbgrader_preprocessors import MarkExperiments
+    from autograder.cohort.nbgrader_preprocessors import MarkSkippedCells
 
     path = SOURCE / lab / f"{lab}.ipynb"
     nb = nbformat.read(path, as_version=4)
-    mark = MarkExperiments(config=config)
+    mark = MarkSkippedCells(config=config)
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None

@@ -48,7 +48,7 @@ from traitlets import Integer
 
 from autograder.cohort import cgroups, footprint
 from autograder.cohort.limits import Limits, timeout_error
-from autograder.cohort.nbgrader_preprocessors import EXPERIMENT_TAG
+from autograder.cohort.nbgrader_preprocessors import SKIPPED_TAG
 from autograder.cohort.outputs import DROP, STOP, OutputBudget, content_bytes
 from autograder.cohort.sandbox import PROCESSES, Sandbox, ipc_parent
 from autograder.kernel import reports
@@ -432,7 +432,7 @@ def execute_notebook(notebook: Path, limits: Limits, kernel_name: str = "python3
     nb = nbformat.read(notebook, as_version=nbformat.NO_CONVERT)
     ex = GuardedExecute(timeout=limits.cell_timeout_s, error_on_timeout=timeout_error(limits.cell_timeout_s),
                         startup_timeout=limits.startup_s,
-                        skip_cells_with_tag=EXPERIMENT_TAG, kernel_name=kernel_name, output_bytes=limits.output_bytes,
+                        skip_cells_with_tag=SKIPPED_TAG, kernel_name=kernel_name, output_bytes=limits.output_bytes,
                         notebook_output_bytes=limits.notebook_output_bytes, processes=limits.tasks,
                         memory_mib=limits.memory_mib, wall_s=limits.wall_s, disk_mib=limits.disk_mib)
     ipc_dir = None

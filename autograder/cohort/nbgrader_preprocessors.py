@@ -15,13 +15,17 @@ cell's source, but an error raised there still shows it: IPython's traceback quo
 lines. In test cells, this keeps an error's last line (``NameError: name 'f' is not defined``) and
 drops the quoted code.
 
-:class:`MarkExperiments`: sanitising, after the source's locked cells are restored. A lab's
-demonstrations (training comparisons, plots) are cells whose first line is :data:`EXPERIMENT_MARKER`
-(:func:`is_experiment`); they grade nothing and define nothing a later cell uses, so autograding skips
-them (nbclient's ``skip_cells_with_tag``, set to :data:`EXPERIMENT_TAG` for ``nbgrader autograde``
-and for ``dlcourse grade``) while students run them in JupyterLab. The tag is set here from each
-cell's source, never taken from the submission's tags: a student who tagged a test cell to have it
-skipped (a skipped test cell has no error, which plain nbgrader would score as passed) loses the tag.
+:class:`MarkSkippedCells`: sanitising, after the source's locked cells are restored. Two kinds of locked
+cell grade nothing and define nothing a later cell uses (tests/notebooks/test_experiment_cells.py checks
+both statically), so autograding skips them (nbclient's ``skip_cells_with_tag``, set to
+:data:`SKIPPED_TAG` for ``nbgrader autograde`` and for ``dlcourse grade``) while students run them in
+JupyterLab: a lab's demonstrations (training comparisons, plots), whose first line is
+:data:`EXPERIMENT_MARKER` (:func:`is_experiment`), and the visible checks (``check_<function>``,
+:func:`is_visible_check`), which tell the student what is wrong before they submit; the hidden test
+cell after each decides the points, and for a trained function the check would train it once more
+(a third of lab 9's grading time). The tag is set here from each cell's restored source and metadata,
+never taken from the submission's tags: a student who tagged a test cell to have it skipped (a
+skipped test cell has no error, which plain nbgrader would score as passed) loses the tag.
 
 :class:`ApplyCalendar`: while sanitising a submission for autograding (plain ``nbgrader autograde`` and
 ``dlcourse grade`` alike), sets the lab's due date and this student's extension from the course calendar
@@ -45,12 +49,14 @@ from autograder.cohort.late_policy import LatePenalty, describe
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
-#: The tag of a cell that grading and validation skip (nbclient's ``skip_cells_with_tag``).
-EXPERIMENT_TAG = "experiment"
+#: The tag of a cell that autograding skips (nbclient's ``skip_cells_with_tag``).
+SKIPPED_TAG = "skipped-while-grading"
 #: The first line of a lab's demonstration cell (locked in the source, so nbgrader restores it).
 EXPERIMENT_MARKER = "# Experiment"
+#: The ``grade_id`` prefix of a lab's visible-check cells (``check_sigmoid``).
+VISIBLE_CHECK_PREFIX = "check_"
 #: Tags that would make nbclient skip a cell under some configuration: never kept from a submission.
-SKIP_TAGS = (EXPERIMENT_TAG, "skip-execution")
+SKIP_TAGS = (SKIPPED_TAG, "skip-execution")
 
 
 def is_experiment(cell) -> bool:
@@ -66,6 +72,20 @@ def is_experiment(cell) -> bool:
     if not meta:
         return True
     return bool(meta.get("locked")) and not meta.get("grade") and not meta.get("solution")
+
+
+def is_visible_check(cell) -> bool:
+    """A locked, non-graded, non-solution code cell whose ``grade_id`` starts with
+    :data:`VISIBLE_CHECK_PREFIX`: its source is the lab's (nbgrader restores locked cells), never a
+    student's, and it scores nothing."""
+    meta = cell.get("metadata", {}).get("nbgrader") or {}
+    return (cell.get("cell_type") == "code" and str(meta.get("grade_id", "")).startswith(VISIBLE_CHECK_PREFIX)
+            and bool(meta.get("locked")) and not meta.get("grade") and not meta.get("solution"))
+
+
+def skipped_while_grading(cell) -> bool:
+    """What autograding skips: :func:`is_experiment` or :func:`is_visible_check`."""
+    return is_experiment(cell) or is_visible_check(cell)
 
 
 class RestoreMissingCells(OverwriteCells):
@@ -104,11 +124,11 @@ class HideTestTracebacks(NbGraderPreprocessor):
         return cell, resources
 
 
-class MarkExperiments(NbGraderPreprocessor):
+class MarkSkippedCells(NbGraderPreprocessor):
     def preprocess_cell(self, cell, resources, cell_index):
         tags = [t for t in cell.get("metadata", {}).get("tags", []) if t not in SKIP_TAGS]
-        if is_experiment(cell):
-            tags.append(EXPERIMENT_TAG)
+        if skipped_while_grading(cell):
+            tags.append(SKIPPED_TAG)
         if tags or "tags" in cell.get("metadata", {}):
             cell.metadata["tags"] = tags
         return cell, resources

@@ -18,14 +18,17 @@ from autograder.cohort.gradebook import cell_scores
 from autograder.course.submissions import build_submission, solution_code
 
 
-#: A tag no cell carries: the reference's timed run skips nothing (its experiments included).
+#: A tag no cell carries: the reference's timed run skips nothing (its experiments and visible checks included).
 RUN_EVERYTHING = "dlcourse-run-every-cell"
 
 
 def check_lab(lab: str, root: Path | None = None, extra: dict[str, dict[str, str]] | None = None,
               via_dlcourse: bool = True, dlcourse_students: tuple[str, ...] = ("reference", "blank"),
-              canary_cache: Path | None = None) -> dict:
+              canary_cache: Path | None = None, run_every_cell: bool = False) -> dict:
     """Autograde the reference and blank submissions of ``lab`` (plus ``extra`` students' fills).
+
+    The reference runs every cell; the others skip what grading skips (experiments, visible checks),
+    unless ``run_every_cell`` (``tools/prove_variants.py`` reads each variant's visible checks).
 
     Returns ``{student: {grade cell: (score, max)}}`` from plain nbgrader, the reference's autograde
     time under ``"_seconds"``, the scratch root under ``"_root"``, and with ``via_dlcourse`` the
@@ -48,11 +51,12 @@ def check_lab(lab: str, root: Path | None = None, extra: dict[str, dict[str, str
         build_submission(release, notebook_path(root, "submitted", lab, student), fills)
     # The reference alone first, timed, with its experiments (what a student's "Run all" costs;
     # nbgrader start-up included, so this over-estimates the notebook's own run time); then everyone
-    # else as grading runs them, experiments skipped (nbgrader skips what is already autograded).
+    # else as grading runs them, experiments and visible checks skipped (nbgrader skips what is
+    # already autograded).
     t0 = time.perf_counter()
     nbgrader("autograde", lab, "--student", "reference", f"--Execute.skip_cells_with_tag={RUN_EVERYTHING}", root=root)
     reference_seconds = time.perf_counter() - t0
-    nbgrader("autograde", lab, root=root)
+    nbgrader("autograde", lab, *([f"--Execute.skip_cells_with_tag={RUN_EVERYTHING}"] if run_every_cell else []), root=root)
     out = {student: cell_scores(root, lab, student) for student in students}
     out["_seconds"] = reference_seconds
     out["_root"] = str(root)

@@ -1,14 +1,14 @@
-"""A lab's "# Experiment" cells can be skipped by grading without changing a score.
+"""A lab's "# Experiment" cells and visible checks can be skipped by grading without changing a score.
 
-Grading skips them (autograder.cohort.nbgrader_preprocessors.MarkExperiments): that is only fair if no
-cell that still runs reads a name an experiment cell binds, and if no test or solution cell carries the
+Grading skips them (autograder.cohort.nbgrader_preprocessors.MarkSkippedCells): that is only fair if no
+cell that still runs reads a name a skipped cell binds, and if no test or solution cell carries the
 marker. Checked on every source notebook, statically (tools/experiment_cells.py follows each name an
 experiment binds until a later statement binds it again).
 """
 import nbformat
 import pytest
 
-from autograder.cohort.nbgrader_preprocessors import EXPERIMENT_MARKER, is_experiment
+from autograder.cohort.nbgrader_preprocessors import EXPERIMENT_MARKER, is_experiment, skipped_while_grading
 from autograder.course import SOURCE, labs
 from tools.experiment_cells import bound_names, readers_of, statements
 
@@ -28,9 +28,10 @@ def test_marked_cells_are_demonstrations_only(lab):
 
 
 @pytest.mark.parametrize("lab", LABS)
-def test_no_cell_that_runs_reads_a_name_an_experiment_binds(lab):
+def test_no_cell_that_runs_reads_a_name_a_skipped_cell_binds(lab):
     cells = _code_cells(lab)
-    skipped = {i for i, c in cells if is_experiment(c)}
+    skipped = {i for i, c in cells if skipped_while_grading(c)}
+    assert any(not is_experiment(c) for i, c in cells if i in skipped), f"{lab}: grading skips no visible check"
     problems = []
     for k, (i, cell) in enumerate(cells):
         if i not in skipped:
@@ -38,7 +39,7 @@ def test_no_cell_that_runs_reads_a_name_an_experiment_binds(lab):
         later = [(j, c.source) for j, c in cells[k + 1:]]
         for j, names in readers_of(bound_names(cell.source), later).items():
             if j not in skipped:
-                problems.append(f"cell {j} reads {sorted(names)} from experiment cell {i}")
+                problems.append(f"cell {j} reads {sorted(names)} from skipped cell {i}")
     assert not problems, f"{lab}: " + "; ".join(problems)
 
 
@@ -50,3 +51,7 @@ def test_the_name_analysis_sees_a_read_and_a_rebinding():
     assert readers_of(bound_names(experiment), [(5, "def f(ae):\n    return ae + 1")]) == {}  # a parameter
     assert bound_names("import numpy as np\nfor i in range(3):\n    pass\ndef g(): return 1") == {"np", "i", "g"}
     assert len(statements("%matplotlib inline\nx = 1")) == 1  # magics are not Python
+    # a comprehension's loop variable is its own: lab 4's check binds `a`, a later cell loops `for a, act in ...`
+    assert readers_of({"a"}, [(5, "s = {(a, i): f(a) for a, act in acts.items() for i in range(2)}")]) == {}
+    assert readers_of({"a"}, [(5, "s = [x for x in a]")]) == {5: {"a"}}  # its first iterable is read outside
+    assert readers_of({"a"}, [(5, "s = [a for x in b]")]) == {5: {"a"}}
