@@ -9,7 +9,6 @@ per lab; trained-model functions only with ``DLCOURSE_DIFFERENTIAL_TRAINED=1``),
 ``notebook``, one notebook per kind for a NumPy lab and a Torch lab through real ``nbgrader
 autograde`` and ``dlcourse grade``.
 """
-import functools
 import json
 import math
 import os
@@ -310,54 +309,28 @@ def test_every_catalogue_entry_scores_the_same_in_both_paths(lab, function):
 
 
 # ================================================== the same, through real notebooks (slow: notebook)
-# One scratch course per lab; one submission carries one mutant for every function
-# (catalogue.notebook_batch), another one variant for every function (where the lab has variants).
-# Both are graded by real plain `nbgrader autograde` and real `dlcourse grade` (sandboxed kernel).
-# The two paths draw different cases (the course's fixed ones; the run seed's), so the check is on
-# verdicts: a cell loses points in one path exactly where it loses points in the other, every
+# One submission carries one mutant for every function (catalogue.notebook_batch), another one variant
+# for every function (where the lab has variants), in the lab's one grading run
+# (tests/notebooks/graded_labs.py: real plain `nbgrader autograde` and real `dlcourse grade`, sandboxed
+# kernel). The two paths draw different cases (the course's fixed ones; the run seed's), so the check is
+# on verdicts: a cell loses points in one path exactly where it loses points in the other, every
 # mutated function's own cell loses points, and every variant cell gets full marks.
-NOTEBOOK_LABS = ("lab03_optimizers", "lab12_gnn")  # a NumPy lab and a Torch lab with a trained model
-
-
-def _batch_fills(lab, kind):
-    return {function: entry.source for function, entry in catalogue.notebook_batch(lab, kind).items()}
-
-
-@functools.lru_cache(maxsize=None)
-def graded_batches(lab):
-    """``{kind: (fills, {"plain": cell scores, "dlcourse": cell scores})}`` for the kinds with entries."""
-    import tempfile
-    from pathlib import Path
-
-    from autograder.cohort.gradebook import cell_scores
-    from autograder.course import nbgrader, notebook_path
-    from tests.scratch import SHARED_CANARY, release_template, released_course
-    from autograder.course.submissions import build_submission, solution_code
-    from autograder.workflows.labcheck import grade_with_dlcourse
-
-    reference = solution_code(lab)
-    students = {kind: {**reference, **_batch_fills(lab, kind)} for kind in catalogue.KINDS if _batch_fills(lab, kind)}
-    root = released_course(Path(tempfile.mkdtemp(prefix=f"one-score-{lab}-")), [lab])
-    release = notebook_path(root, "release", lab)
-    for student, fills in students.items():
-        build_submission(release, notebook_path(root, "submitted", lab, student), fills)
-    nbgrader("autograde", lab, root=root)
-    plain = {student: cell_scores(root, lab, student) for student in students}
-    dl = grade_with_dlcourse(lab, students, root.parent / f"{root.name}-dlcourse", released=release_template([lab]),
-                             canary_cache=SHARED_CANARY)
-    return {kind: (_batch_fills(lab, kind), {"plain": plain[kind], "dlcourse": dl[kind]}) for kind in students}
 
 
 def _notebook_params():
-    return [pytest.param(lab, marks=[pytest.mark.notebook, pytest.mark.xdist_group(f"one-score-{lab}")], id=lab)
-            for lab in NOTEBOOK_LABS]
+    from tests.notebooks.graded_labs import BATCH_LABS, group
+
+    return [pytest.param(lab, marks=[pytest.mark.notebook, group(lab)], id=lab) for lab in BATCH_LABS]
 
 
 def _batch(lab, kind):
-    batches = graded_batches(lab)
-    if kind not in batches:
+    from tests.notebooks.graded_labs import batch_fills, graded
+
+    fills = batch_fills(lab, kind)
+    if not fills:
         pytest.skip(f"{lab} has no {kind}s in the catalogue (autograder/grading/catalogue/{kind}s/{lab}.py)")
-    fills, scores = batches[kind]
+    result = graded(lab)
+    scores = {"plain": result[f"{kind}-batch"], "dlcourse": result["_dlcourse"][f"{kind}-batch"]}
     for path, cells in scores.items():
         assert cells, f"{lab}: the {kind} notebook was not graded by {path}"
     assert scores["plain"].keys() == scores["dlcourse"].keys()

@@ -1,18 +1,17 @@
-"""Whole notebooks through plain `nbgrader autograde`, once per lab (slow).
+"""Whole notebooks through plain `nbgrader autograde` and `dlcourse grade`, once per lab (slow).
 
 Per lab, one scratch course holds the reference submission (the release with the source's solutions
-typed in), the blank release, and one student carrying every sampled mutant (one function each). One autograde run grades them all,
-and one test per lab checks everything that run shows: the lab's grading costs one notebook run per
-student, once, and a failure lists every check that failed.
+typed in), the blank release, and one student carrying every sampled mutant (one function each), beside
+the students of the lab's other notebook tests (tests/notebooks/graded_labs.py). One run grades them
+all, and one test per lab checks everything that run shows about these three: the lab's grading costs
+one notebook run per student, once, and a failure lists every check that failed.
 """
 import json
-from functools import lru_cache
 
 import pytest
 
 from autograder.course import labs
-from autograder.workflows.labcheck import check_lab
-from autograder.grading import catalogue
+from tests.notebooks.graded_labs import graded, group, sampled_mutants
 from tests.notebooks.lab_structure import dependencies
 from tests.scratch import SHARED_CANARY
 
@@ -23,21 +22,9 @@ def time_budget_s(lab):
     return 60 if int(lab[3:5]) <= 4 else 120
 
 
-def _mutants(lab):
-    """``{function: bug}`` of the lab's sampled mutants, all carried by one student (``mutants``)."""
-    return dict(catalogue.notebook_sample(lab))
-
-
-@lru_cache(maxsize=None)
-def graded(lab):
-    table = catalogue.mutants(lab)
-    fills = {function: table[function][bug].source for function, bug in _mutants(lab).items()}
-    return check_lab(lab, extra={"mutants": fills}, dlcourse_students=("mutants",), canary_cache=SHARED_CANARY)
-
-
 def _params():
     # the PyTorch labs first: they take minutes, the NumPy labs about one (see tests/conftest.py)
-    return [pytest.param(lab, marks=[pytest.mark.notebook], id=lab) for lab in reversed(LABS)]
+    return [pytest.param(lab, marks=[pytest.mark.notebook, group(lab)], id=lab) for lab in reversed(LABS)]
 
 
 def reference_scores_full_marks(lab, result):
@@ -62,7 +49,7 @@ def release_unchanged_scores_zero(lab, result):
 def mutants_lose_points_only_on_cells_that_use_them(lab, result):
     """One submission carries every sampled mutant (one function each): each mutated function's own
     cell loses points, and every cell that uses none of them keeps full marks."""
-    mutants = _mutants(lab)
+    mutants = sampled_mutants(lab)
     assert mutants, f"{lab}: NOTEBOOK_SAMPLE lists no mutant"
     deps, scores = dependencies(lab), result["mutants"]
     for function, bug in mutants.items():
