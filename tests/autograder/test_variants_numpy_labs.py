@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.course import RELEASE
+from autograder.course import REPO, RELEASE
 from tests.notebooks import graded_labs
 from tests.notebooks.graded_labs import VARIANTS_DIR, variants_module
 

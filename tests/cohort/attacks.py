@@ -10,7 +10,8 @@ Attackers are named ``atk_*``: in plain nbgrader's (sorted) order they come afte
 before it (ada) and one graded after it (dee).
 
 ``stopped_by``: phrases that the graded notebook's outputs, the student's feedback or the TA's record
-must contain to show what was stopped. None of them occurs in the attacker's own submission (the
+must contain to show what was stopped (a tuple: any one of its phrases, where the machine's speed decides
+which limit stops the attack first). None of them occurs in the attacker's own submission (the
 corpus test checks), so only the grader can have written them. ``must_not_show``: phrases the
 attack prints only when it worked. ``gap``: a hole in the grading path that this attack still gets
 through (the tests stay strict and fail for it; see the text). ``plain``: how
@@ -63,7 +64,7 @@ class Attack:
     what_it_tries: str
     code: str = ""
     edit: Callable[[nbformat.NotebookNode], None] | None = None
-    stopped_by: list[str] = field(default_factory=list)
+    stopped_by: list[str | tuple[str, ...]] = field(default_factory=list)
     must_not_show: list[str] = field(default_factory=list)
     gap: str = ""
     plain: Plain = Plain()
@@ -559,7 +560,9 @@ def _resources() -> list[Attack]:
                '''), stopped_by=["LimitExceeded", "disk quota of"],
                plain=Plain(prlimit=(f"--fsize={64 << 20}",))),
         Attack("atk_endless_output", "endless output", "prints without end",
-               code="while True:\n    print('spam ' * 200)\n", stopped_by=["output over"],
+               # on an idle machine ipykernel's 0.2 s flush can hold more than the largest message the
+               # grader reads; under load the first messages pass the cell's output budget first
+               code="while True:\n    print('spam ' * 200)\n", stopped_by=[("output over", "refused unread")],
                plain=Plain(prlimit=(f"--as={8 << 30}",))),
         Attack("atk_sleep", "sleep past the timeout",
                "sleeps and ignores the grader's interrupt (for at most 45 s, a fuse for the test machine)",

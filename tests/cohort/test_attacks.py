@@ -132,6 +132,11 @@ def _page_text(path: Path) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", path.read_text(errors="replace")))
 
 
+def phrases(attack) -> list[str]:
+    """Every phrase of ``attack.stopped_by``, alternatives included."""
+    return [q for p in attack.stopped_by for q in (p if isinstance(p, tuple) else (p,))]
+
+
 def _ids(attacks):
     return [a.student for a in attacks]
 
@@ -148,7 +153,7 @@ def test_stopped_by_phrases_are_not_in_the_submissions(graded, attacks):
     """So only the grader can have written them."""
     for a in attacks:
         text = (graded.root / "submitted" / a.student / LAB / f"{LAB}.ipynb").read_text()
-        typed = [p for p in a.stopped_by if p in text]
+        typed = [p for p in phrases(a) if p in text]
         assert not typed, f"{a.student}: {typed} occur in its own submission"
 
 
@@ -189,7 +194,7 @@ def test_feedback_says_what_was_stopped(graded, attack):
     student = attack.student
     outputs = outputs_text(graded.notebook(student))
     said = "\n".join([outputs, graded.feedback.get(student, ""), *graded.record(student)["reasons"]])
-    missing = [p for p in attack.stopped_by if p not in said]
+    missing = [p for p in attack.stopped_by if not any(q in said for q in (p if isinstance(p, tuple) else (p,)))]
     assert not missing, f"{student}: nothing says {missing}"
     shown = [p for p in attack.must_not_show if p in outputs]
     assert not shown, f"{student}: the attack worked, it printed {shown}" + (f"; known gap: {attack.gap}"

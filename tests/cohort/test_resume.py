@@ -19,6 +19,7 @@ import pytest
 
 from autograder.cohort.gradebook import cell_scores
 from tests.cohort.cohort import CELL_TIMEOUT_S, LAB, clean_fills, make_course
+from tests.scratch import SHARED_CANARY
 
 pytestmark = [pytest.mark.notebook, pytest.mark.xdist_group("bulk_resume")]
 BIN = Path(sys.executable).parent
@@ -31,7 +32,7 @@ def _cohort():
 
 def _grade_cmd(root):
     return [str(BIN / "dlcourse"), "grade", LAB, "--course", str(root), "--workers", "2", "--no-progress",
-            "--cell-timeout-s", str(CELL_TIMEOUT_S)]
+            "--cell-timeout-s", str(CELL_TIMEOUT_S), "--canary-cache", str(SHARED_CANARY)]  # one canary, not one per course
 
 
 def _journal(root):
