@@ -112,7 +112,9 @@ def test_both_workers_took_submissions(courses):
     ("hangstart", "failed to start", "zero"),
     ("loop", "per-cell timeout", "partial"),
     ("membomb", f"memory limit of {MEMORY_MIB} MiB", "partial"),
-    ("spam", "output capped", "partial"),
+    # endless output: the cell's output budget stops it, or, when ipykernel's 0.2 s flush gathered more
+    # than the largest message the grader reads (an idle machine), that limit stops the kernel
+    ("spam", ("output capped", "refused unread"), "partial"),
     ("corrupt", "corrupt notebook", "zero"),
     ("deleted", f"restored from the source: {DELETED_CELL}", "full"),
     ("renamed", "renamed notebook", "zero"),
@@ -120,7 +122,8 @@ def test_both_workers_took_submissions(courses):
 def test_each_bad_case_gets_a_score_and_a_reason(courses, student, reason, score):
     parallel, _, stdout = courses
     rec = _record(parallel, student)
-    assert any(reason in r for r in rec["reasons"]), f"{student}: reasons {rec['reasons']} lack {reason!r}"
+    alternatives = reason if isinstance(reason, tuple) else (reason,)
+    assert any(a in r for a in alternatives for r in rec["reasons"]), f"{student}: reasons {rec['reasons']} lack {reason!r}"
     assert rec["max_score"] > 0
     if score == "zero":
         assert rec["score"] == 0
