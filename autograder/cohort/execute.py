@@ -450,9 +450,13 @@ def execute_notebook(notebook: Path, limits: Limits, kernel_name: str = "python3
         wrap = (lambda cmd: cgroup.wrap(inner(cmd))) if inner else cgroup.wrap
         ex.cgroup = cgroup
     ex.wrap = wrap
+    # At start-up the kernel bounds its output messages (autograder.kernel.streams) and, on a GPU,
+    # switches Torch to deterministic kernels (autograder.kernel.torch_grading).
+    lines = ["import autograder.kernel.streams as _s; _s.bound_messages(); del _s"]
     if use_gpu:
-        ex.extra_arguments = list(ex.extra_arguments) + [
-            '--IPKernelApp.exec_lines=["import autograder.kernel.torch_grading as _g; _g.grading_defaults(); del _g"]']
+        lines.append("import autograder.kernel.torch_grading as _g; _g.grading_defaults(); del _g")
+    ex.extra_arguments = list(ex.extra_arguments) + [
+        "--IPKernelApp.exec_lines=[" + ", ".join(f'"{line}"' for line in lines) + "]"]
     ex.kernel_env = env
     resources = {"metadata": {"path": str(notebook.parent)}}
     status = {"status": "ok", "reason": ""}
