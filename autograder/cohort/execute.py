@@ -84,6 +84,8 @@ MIB = 1024 * 1024
 #: The largest message the grader accepts from a kernel: a report (the largest legitimate output) and
 #: its envelope. A larger one is refused by ZeroMQ before it is read into memory, and stops the kernel.
 MAX_MESSAGE_BYTES = reports.MAX_BYTES + 1_000_000
+#: Run in every grading kernel at start-up: output goes out in bounded messages (autograder.kernel.streams).
+BOUND_STREAMS = "import autograder.kernel.streams as _s; _s.bound_messages(); del _s"
 #: What the kernel may leave in its connection folder besides its sockets.
 IPC_FOLDER_BYTES = MIB
 #: A tmpfs of the sandbox with less than this free counts as full.
@@ -452,7 +454,7 @@ def execute_notebook(notebook: Path, limits: Limits, kernel_name: str = "python3
     ex.wrap = wrap
     # At start-up the kernel bounds its output messages (autograder.kernel.streams) and, on a GPU,
     # switches Torch to deterministic kernels (autograder.kernel.torch_grading).
-    lines = ["import autograder.kernel.streams as _s; _s.bound_messages(); del _s"]
+    lines = [BOUND_STREAMS]
     if use_gpu:
         lines.append("import autograder.kernel.torch_grading as _g; _g.grading_defaults(); del _g")
     ex.extra_arguments = list(ex.extra_arguments) + [

@@ -69,8 +69,11 @@ def is_experiment(cell) -> bool:
     if cell.get("cell_type") != "code" or not cell.get("source", "").lstrip().startswith(EXPERIMENT_MARKER):
         return False
     meta = cell.get("metadata", {}).get("nbgrader")
-    if not meta:
-        return True
+    return not meta or _locked_and_ungraded(meta)
+
+
+def _locked_and_ungraded(meta: dict) -> bool:
+    """nbgrader metadata of a locked cell that is neither a test nor a solution (nbgrader restores its source)."""
     return bool(meta.get("locked")) and not meta.get("grade") and not meta.get("solution")
 
 
@@ -80,7 +83,7 @@ def is_visible_check(cell) -> bool:
     student's, and it scores nothing."""
     meta = cell.get("metadata", {}).get("nbgrader") or {}
     return (cell.get("cell_type") == "code" and str(meta.get("grade_id", "")).startswith(VISIBLE_CHECK_PREFIX)
-            and bool(meta.get("locked")) and not meta.get("grade") and not meta.get("solution"))
+            and _locked_and_ungraded(meta))
 
 
 def skipped_while_grading(cell) -> bool:

@@ -4,8 +4,8 @@ ipykernel gathers what a cell prints and sends it every 0.2 s. A cell that print
 at every step of a tight loop) can gather tens of MB in that time, more than the largest message the
 grader reads (``autograder.cohort.execute.MAX_MESSAGE_BYTES``): the grader then stops the kernel and the
 notebook's later cells are lost, where a slower machine would only have capped the cell's output.
-:func:`bound_messages` makes each stream send what it holds once ``limit`` characters have been written
-since it last did, so every message stays far below that size and the cell's output budget applies.
+:func:`bound_messages` makes each stream send what it holds as soon as that reaches ``limit``
+characters, so every message stays far below that size and the cell's output budget applies.
 Run in the kernel at start-up (``--IPKernelApp.exec_lines``); a student's code can undo it, which only
 brings back the kernel stop.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 
-#: Characters written between forced sends (at most 4 bytes each in UTF-8: 4 MB a message).
+#: Characters held before a stream sends at once (at most 4 bytes each in UTF-8: about 4 MB a message).
 LIMIT_CHARS = 1_000_000
 
 
